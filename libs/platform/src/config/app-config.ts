@@ -1,0 +1,29 @@
+/** The validated, typed configuration every module receives. Built once by loadConfig(). */
+export interface DatabaseConfig {
+  /** undefined: the embedded PostgreSQL under dataDir is used. */
+  readonly url: string | undefined;
+  readonly ssl: 'disable' | 'require' | 'verify-full';
+  readonly caFile: string | undefined;
+  readonly poolMax: number;
+  readonly connectTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+export interface AppConfig {
+  readonly database: DatabaseConfig;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  readonly adminPublicUrl: string;
+  readonly host: string;
+  readonly authPort: number;
+  readonly adminPort: number;
+  /** 32 bytes; undefined only on the embedded database, which generates its own. */
+  readonly keyEncryptionKey: Buffer | undefined;
+  readonly trustProxy: boolean | number | string[];
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly migrateOnStart: boolean;
+  readonly readyDatabaseTimeoutMs: number;
+  readonly shutdownDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly bodyLimitBytes: number;
+}

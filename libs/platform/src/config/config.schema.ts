@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for every OPENTRUSTY_* variable. Each entry documents itself through its
+ * description; docs/configuration.md and the README table are checked against this list.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const DATABASE_SSL_MODES = ['disable', 'require', 'verify-full'] as const;
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const integerIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `expected at least ${min}` }).max(max, { message: `expected at most ${max}` }));
+
+const port = integerIn(1, 65535);
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL' })
+  .refine((value) => !/[?#]/.test(value), { message: 'must not contain a query or fragment' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a postgres:// or postgresql:// URL with a host' },
+);
+
+const keyEncryptionKey = z.string().refine((value) => /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').length === 32, {
+  message: 'expected the base64 encoding of exactly 32 random bytes (openssl rand -base64 32)',
+});
+
+/**
+ * `false` (default): the client address is the TCP peer. A whole number n: trust n proxy hops.
+ * Otherwise a comma-separated list of addresses, CIDR ranges or Express presets
+ * (loopback, linklocal, uniquelocal) whose X-Forwarded-For is believed.
+ */
+const trustProxy = z
+  .string()
+  .regex(/^(false|true|\d{1,2}|[0-9A-Za-z.:/, ]+)$/, { message: 'expected false, true, a hop count or a list of addresses/CIDRs' })
+  .transform((value): boolean | number | string[] => {
+    if (value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    return value.split(',').map((part) => part.trim()).filter(Boolean);
+  });
+
+export const CONFIG_SCHEMA = z.object({
+  OPENTRUSTY_DATABASE_URL: postgresUrl.optional(),
+  OPENTRUSTY_DATABASE_SSL: z.enum(DATABASE_SSL_MODES).default('disable'),
+  OPENTRUSTY_DATABASE_CA_FILE: z.string().min(1).optional(),
+  OPENTRUSTY_DATABASE_POOL_MAX: integerIn(1, 500).default(10),
+  OPENTRUSTY_DATABASE_CONNECT_TIMEOUT_MS: integerIn(100, 60_000).default(2_000),
+  OPENTRUSTY_DATABASE_STATEMENT_TIMEOUT_MS: integerIn(100, 600_000).default(15_000),
+  OPENTRUSTY_DATA_DIR: z.string().min(1).default('.opentrusty'),
+  OPENTRUSTY_PUBLIC_URL: httpUrl.default('http://localhost:8080'),
+  OPENTRUSTY_ADMIN_PUBLIC_URL: httpUrl.default('http://localhost:8081'),
+  OPENTRUSTY_HOST: z.string().min(1).default('0.0.0.0'),
+  OPENTRUSTY_AUTH_PORT: port.default(8080),
+  OPENTRUSTY_ADMIN_PORT: port.default(8081),
+  OPENTRUSTY_KEY_ENCRYPTION_KEY: keyEncryptionKey.optional(),
+  OPENTRUSTY_TRUST_PROXY: trustProxy.default(false),
+  OPENTRUSTY_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  OPENTRUSTY_MIGRATE_ON_START: booleanFlag.default(true),
+  OPENTRUSTY_READY_DATABASE_TIMEOUT_MS: integerIn(50, 10_000).default(500),
+  OPENTRUSTY_SHUTDOWN_DELAY_MS: integerIn(0, 120_000).default(0),
+  OPENTRUSTY_SHUTDOWN_TIMEOUT_MS: integerIn(1_000, 600_000).default(25_000),
+  OPENTRUSTY_BODY_LIMIT_BYTES: integerIn(1_024, 10_485_760).default(102_400),
+});
+
+/** Variables whose values must never be echoed back in an error message or a log line. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['OPENTRUSTY_DATABASE_URL', 'OPENTRUSTY_KEY_ENCRYPTION_KEY']);
+
+export type RawConfig = z.output<typeof CONFIG_SCHEMA>;

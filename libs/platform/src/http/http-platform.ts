@@ -1,0 +1,43 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config.js';
+import { createRequestLogger, type PlaneName } from '../logging/request-logging.js';
+import type { ErrorRenderer } from './error-renderer.js';
+import { handleHttpError, PlaneExceptionFilter } from './plane-exception.filter.js';
+
+export interface HttpPlatformOptions {
+  readonly plane: PlaneName;
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly renderer: ErrorRenderer;
+  /** Headers set on every response of the plane before routing (security defaults). */
+  readonly defaultHeaders: Readonly<Record<string, string>>;
+}
+
+/**
+ * The HTTP conventions shared by both planes, applied before Nest adds its routes, in order:
+ * request id + logging, default headers, body parsing with size limits and its error answers,
+ * proxy trust, and the exception filter that renders every error in the plane's format.
+ * The app must be created with `bodyParser: false` so that these parsers are the only ones.
+ */
+export function configureHttpPlatform(app: NestExpressApplication, options: HttpPlatformOptions): void {
+  const { config, logger, renderer, plane } = options;
+  const instance = app.getHttpAdapter().getInstance() as express.Express;
+  instance.disable('x-powered-by');
+  instance.set('trust proxy', config.trustProxy);
+  instance.set('etag', false);
+  // Leave the query string as a flat map of strings (no nested objects from `a[b]=c`).
+  instance.set('query parser', 'simple');
+
+  app.use(createRequestLogger(logger, plane));
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    for (const [name, value] of Object.entries(options.defaultHeaders)) res.setHeader(name, value);
+    next();
+  });
+  const limit = config.bodyLimitBytes;
+  app.use(express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(express.urlencoded({ limit, extended: false, parameterLimit: 100 }));
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => handleHttpError(error, req, res, renderer, logger));
+  app.useGlobalFilters(new PlaneExceptionFilter(renderer, logger));
+}

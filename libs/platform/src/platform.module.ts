@@ -1,0 +1,18 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_CONFIG, ROOT_LOGGER } from './config/config.tokens.js';
+import { LifecycleState } from './lifecycle/lifecycle.state.js';
+import type { PlaneContext } from './plane-context.js';
+
+/** Makes the shared process context (config, lifecycle, root logger) injectable in a plane. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(context: PlaneContext): DynamicModule {
+    const providers = [
+      { provide: APP_CONFIG, useValue: context.config },
+      { provide: LifecycleState, useValue: context.lifecycle },
+      { provide: ROOT_LOGGER, useValue: context.logger },
+    ];
+    return { module: PlatformModule, providers, exports: providers.map((provider) => provider.provide) };
+  }
+}

@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261129000000_create_tenants } from './Migration20261129000000_create_tenants.js';
+
+/**
+ * Every migration, oldest first. A new migration file must be added here; a test fails when a
+ * file in this folder is missing from the list or the list is out of order.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261129000000_create_tenants', class: Migration20261129000000_create_tenants },
+];
