@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createAdminApp } from '#admin-plane/create-admin-app.js';
+import { createAuthApp } from '#auth-plane/create-auth-app.js';
+import { createOrm } from '#database/orm.factory.js';
+import type { AppConfig } from '#platform/config/app-config.js';
+import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
+import { createRootLogger } from '#platform/logging/root-logger.js';
+import { testConfig } from './test-config.js';
+
+export interface TestPlanes {
+  readonly auth: NestExpressApplication;
+  readonly admin: NestExpressApplication;
+  readonly orm: MikroORM;
+  readonly config: AppConfig;
+  readonly lifecycle: LifecycleState;
+  /** Every JSON log line written while the planes ran, parsed. */
+  readonly logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** Both planes in this process on the given database, as `opentrusty serve` builds them (not listening). */
+export async function startTestPlanes(databaseUrl: string, env: Record<string, string> = {}): Promise<TestPlanes> {
+  const config = testConfig(databaseUrl, { OPENTRUSTY_LOG_LEVEL: 'debug', ...env });
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createRootLogger(config.logLevel, sink);
+  const orm = await createOrm(config.database.url!, config.database);
+  const lifecycle = new LifecycleState();
+  const context = { config, orm, lifecycle, logger };
+  const auth = await createAuthApp(context);
+  const admin = await createAdminApp(context);
+  return {
+    auth,
+    admin,
+    orm,
+    config,
+    lifecycle,
+    logs,
+    async close() {
+      await auth.close();
+      await admin.close();
+      await orm.close(true);
+    },
+  };
+}
