@@ -62,8 +62,9 @@ export function createRequestLogger(logger: Logger, plane: PlaneName): HttpLogge
     },
     customProps: (req) => ({ tenant: tenantFromPath(plane, splitUrl(req.url).path) }),
     customLogLevel: (req, res, error) => {
-      if (error || res.statusCode >= 500) return 'error';
+      // A 503 from readiness is the probe doing its job (shutdown, outage), not a server error.
       if (splitUrl(req.url).path.startsWith('/health/')) return res.statusCode === 200 ? 'debug' : 'warn';
+      if (error || res.statusCode >= 500) return 'error';
       return 'info';
     },
     customSuccessMessage: (req, res) => `${req.method} ${splitUrl(req.url).path} ${res.statusCode}`,
