@@ -19,7 +19,7 @@ describe('opentrusty serve on the embedded database', () => {
   function embeddedUrl(): string {
     const [pid, , , port] = readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n');
     expect(Number(pid)).toBeGreaterThan(0);
-    const password = readFileSync(join(dataDir, 'database-password'), 'utf8').trim().replace(/[^A-Za-z0-9]/g, '');
+    const password = readFileSync(join(dataDir, 'database-password'), 'utf8').trim();
     return `postgresql://opentrusty:${password}@127.0.0.1:${port!.trim()}/opentrusty`;
   }
 

@@ -13,14 +13,14 @@ export function ensureDataDir(dataDir: string): void {
   chmodSync(dataDir, 0o711);
 }
 
-/** Reads a secret file, creating it with fresh random bytes (base64) on first use. */
-export function readOrCreateSecret(dataDir: string, fileName: string, bytes: number): string {
+/** Reads a secret file, creating it with fresh random bytes on first use. */
+export function readOrCreateSecret(dataDir: string, fileName: string, bytes: number, encoding: 'base64' | 'hex'): string {
   const path = join(dataDir, fileName);
   if (existsSync(path)) {
     const value = readFileSync(path, 'utf8').trim();
     if (value.length > 0) return value;
   }
-  const value = randomBytes(bytes).toString('base64');
+  const value = randomBytes(bytes).toString(encoding);
   writeFileSync(path, `${value}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
   return value;

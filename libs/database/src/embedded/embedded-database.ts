@@ -65,8 +65,8 @@ async function freeLoopbackPort(): Promise<number> {
 export async function startEmbeddedDatabase(dataDirOption: string, logger: Logger): Promise<EmbeddedDatabase> {
   const dataDir = resolve(dataDirOption);
   ensureDataDir(dataDir);
-  const password = readOrCreateSecret(dataDir, 'database-password', 24).replace(/[^A-Za-z0-9]/g, '');
-  const keyEncryptionKey = Buffer.from(readOrCreateSecret(dataDir, 'key-encryption-key', 32), 'base64');
+  const password = readOrCreateSecret(dataDir, 'database-password', 24, 'hex');
+  const keyEncryptionKey = Buffer.from(readOrCreateSecret(dataDir, 'key-encryption-key', 32, 'base64'), 'base64');
   const pgDataDir = `${dataDir}/pg`;
   const runningAsRoot = process.getuid?.() === 0;
 
