@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000000_create_tenants } from './Migration20261129000000_create_tenants.js';
+import { Migration20261129000100_identity_and_access } from './Migration20261129000100_identity_and_access.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -7,4 +8,5 @@ import { Migration20261129000000_create_tenants } from './Migration2026112900000
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000000_create_tenants', class: Migration20261129000000_create_tenants },
+  { name: 'Migration20261129000100_identity_and_access', class: Migration20261129000100_identity_and_access },
 ];

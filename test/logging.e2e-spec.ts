@@ -21,7 +21,7 @@ describe('request logging', () => {
 
   it('writes one JSON line per request with request id, plane, tenant, status and duration', async () => {
     const tenantId = '0193a0e8-0000-7000-8000-0000000000aa';
-    const response = await request(planes.admin.getHttpServer()).get(`/api/v1/tenants/${tenantId}/users`).expect(404);
+    const response = await request(planes.admin.getHttpServer()).get(`/api/v1/tenants/${tenantId}/users`).expect(401);
     const line = lineFor(response.headers['x-request-id']!);
     expect(line).toMatchObject({
       level: 'info',
@@ -29,8 +29,8 @@ describe('request logging', () => {
       plane: 'admin',
       tenant: tenantId,
       req: { method: 'GET', path: `/api/v1/tenants/${tenantId}/users` },
-      res: { status_code: 404 },
-      msg: `GET /api/v1/tenants/${tenantId}/users 404`,
+      res: { status_code: 401 },
+      msg: `GET /api/v1/tenants/${tenantId}/users 401`,
     });
     expect(typeof line?.duration_ms).toBe('number');
     expect(planes.logs.filter((entry) => entry.request_id === response.headers['x-request-id'])).toHaveLength(1);

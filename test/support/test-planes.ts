@@ -7,6 +7,7 @@ import { createOrm } from '#database/orm.factory.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
 import { createRootLogger } from '#platform/logging/root-logger.js';
+import { ManualClock } from './manual-clock.js';
 import { testConfig } from './test-config.js';
 
 export interface TestPlanes {
@@ -15,6 +16,8 @@ export interface TestPlanes {
   readonly orm: MikroORM;
   readonly config: AppConfig;
   readonly lifecycle: LifecycleState;
+  /** The planes' clock: real time until a test sets or advances it. */
+  readonly clock: ManualClock;
   /** Every JSON log line written while the planes ran, parsed. */
   readonly logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -33,7 +36,8 @@ export async function startTestPlanes(databaseUrl: string, env: Record<string, s
   const logger = createRootLogger(config.logLevel, sink);
   const orm = await createOrm(config.database.url!, config.database);
   const lifecycle = new LifecycleState();
-  const context = { config, orm, lifecycle, logger };
+  const clock = new ManualClock();
+  const context = { config, orm, lifecycle, logger, clock };
   const auth = await createAuthApp(context);
   const admin = await createAdminApp(context);
   return {
@@ -42,6 +46,7 @@ export async function startTestPlanes(databaseUrl: string, env: Record<string, s
     orm,
     config,
     lifecycle,
+    clock,
     logs,
     async close() {
       await auth.close();

@@ -1,18 +1,44 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AUTHENTICATION_STRATEGIES } from '#access/authentication-strategy.js';
+import { PermissionGuard } from '#access/permission.guard.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
 import type { PlaneContext } from '#platform/plane-context.js';
 import { PlatformModule } from '#platform/platform.module.js';
+import { TenancyModule } from '#tenancy/tenancy.module.js';
 import { ApiRootController } from './api-root.controller.js';
+import { AdminSessionStrategy } from './auth/admin-session.strategy.js';
+import { ConsoleAuthController } from './auth/console-auth.controller.js';
+import { ConsoleAuthService } from './auth/console-auth.service.js';
+import { PrincipalFactory } from './auth/principal.factory.js';
+import { MeController } from './me/me.controller.js';
+import { SelfServiceService } from './me/self-service.service.js';
+import { OpenApiController } from './openapi/openapi.controller.js';
+import { TenantAdministrationService } from './tenants/tenant-administration.service.js';
+import { TenantsController } from './tenants/tenants.controller.js';
+import { UserAdministrationService } from './users/user-administration.service.js';
+import { UsersController } from './users/users.controller.js';
 
-/** The admin plane: REST JSON under /api/v1 (SPEC §6) and the probes. */
+/** The admin plane: REST JSON under /api/v1 (SPEC §6) and the probes. Every route passes the PermissionGuard. */
 @Module({})
 export class AdminPlaneModule {
   static forRoot(context: PlaneContext): DynamicModule {
     return {
       module: AdminPlaneModule,
-      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule],
-      controllers: [ApiRootController],
+      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule, TenancyModule],
+      controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController],
+      providers: [
+        PrincipalFactory,
+        AdminSessionStrategy,
+        // Strategies in order of precedence; the Bearer-token strategy for service accounts joins here.
+        { provide: AUTHENTICATION_STRATEGIES, useFactory: (session: AdminSessionStrategy) => [session], inject: [AdminSessionStrategy] },
+        { provide: APP_GUARD, useClass: PermissionGuard },
+        ConsoleAuthService,
+        SelfServiceService,
+        TenantAdministrationService,
+        UserAdministrationService,
+      ],
     };
   }
 }

@@ -6,5 +6,5 @@ import { OAuthErrorRenderer } from './oauth-error.renderer.js';
 
 /** The auth plane application: errors use the OAuth 2.0 JSON shape. */
 export function createAuthApp(context: PlaneContext): Promise<NestExpressApplication> {
-  return createPlaneApp(AuthPlaneModule.forRoot(context), context, { plane: 'auth', renderer: new OAuthErrorRenderer() });
+  return createPlaneApp(AuthPlaneModule.forRoot(context), context, { plane: 'auth', renderer: new OAuthErrorRenderer(), acceptFormBodies: true });
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '#platform/config/config.loader.js';
 import { createRootLogger } from '#platform/logging/root-logger.js';
 import { CliError } from './cli-error.js';
+import { bootstrapCommand } from './commands/bootstrap.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
 import { serveCommand } from './commands/serve.command.js';
 import type { PlaneSelection } from './runtime/planes.js';
@@ -12,12 +13,15 @@ export const USAGE = `Usage: opentrusty <command> [options]
 Commands:
   serve [--plane auth|admin|all]   serve the auth plane (:8080), the admin plane (:8081), or both (default)
   migrate [--down N]               apply pending migrations, or revert the N most recent, and exit
+  bootstrap --tenant SLUG --email EMAIL [--password PW]
+                                   create the operator's tenant and first platform administrator
+                                   (exit code 3 when one already exists)
 
 Configuration comes from OPENTRUSTY_* environment variables (see README). Without
 OPENTRUSTY_DATABASE_URL, an embedded PostgreSQL is started under OPENTRUSTY_DATA_DIR (.opentrusty).
 `;
 
-/** Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error. */
+/** Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 already bootstrapped. */
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
@@ -34,6 +38,8 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         return await serveCommand(parsePlane(rest), config, logger);
       case 'migrate':
         return await migrateCommand(parseDown(rest), config, logger);
+      case 'bootstrap':
+        return await bootstrapCommand(parseBootstrap(rest), config, logger);
       default:
         throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
     }
@@ -71,4 +77,10 @@ function parseDown(args: readonly string[]): number | undefined {
   if (down === undefined) return undefined;
   if (!/^[1-9]\d{0,3}$/.test(down)) throw new CliError(`--down takes a positive number of migrations (got "${down}")`, 2);
   return Number(down);
+}
+
+function parseBootstrap(args: readonly string[]) {
+  const { tenant, email, password } = parseOptions(args, { tenant: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } });
+  if (!tenant || !email) throw new CliError(`bootstrap needs --tenant and --email\n\n${USAGE}`, 2);
+  return { tenant, email, password };
 }

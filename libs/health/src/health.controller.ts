@@ -1,10 +1,12 @@
 import { Controller, Get, Header, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { PublicRoute } from '#platform/api/route-access.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
 
 /** Kubernetes probes, identical on both planes (SPEC §8). */
 @Controller('health')
+@PublicRoute()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -2,8 +2,9 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_CONFIG, ROOT_LOGGER } from './config/config.tokens.js';
 import { LifecycleState } from './lifecycle/lifecycle.state.js';
 import type { PlaneContext } from './plane-context.js';
+import { Clock } from './time/clock.js';
 
-/** Makes the shared process context (config, lifecycle, root logger) injectable in a plane. */
+/** Makes the shared process context (config, lifecycle, root logger, clock) injectable in a plane. */
 @Global()
 @Module({})
 export class PlatformModule {
@@ -12,6 +13,7 @@ export class PlatformModule {
       { provide: APP_CONFIG, useValue: context.config },
       { provide: LifecycleState, useValue: context.lifecycle },
       { provide: ROOT_LOGGER, useValue: context.logger },
+      { provide: Clock, useValue: context.clock },
     ];
     return { module: PlatformModule, providers, exports: providers.map((provider) => provider.provide) };
   }

@@ -2,10 +2,14 @@ import type { Logger } from 'pino';
 import { applyMigrations, pendingMigrationNames } from '#database/migrations/migration-runner.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
+import { SystemClock } from '#platform/time/clock.js';
 import { openDatabase } from '../runtime/database-runtime.js';
 import { shutDownGracefully } from '../runtime/graceful-shutdown.js';
 import { type PlaneSelection, type RunningPlane, startPlanes } from '../runtime/planes.js';
 import { CliError } from '../cli-error.js';
+import { withCliServices } from '../runtime/cli-context.js';
+import { OperatorBootstrapService } from '#tenancy/operator-bootstrap.service.js';
+import type { PlaneContext } from '#platform/plane-context.js';
 
 /**
  * `opentrusty serve [--plane auth|admin|all]`: open (or start) the database, bring the schema
@@ -16,6 +20,7 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
   const database = await openDatabase(config, logger);
   const lifecycle = new LifecycleState();
   let planes: RunningPlane[];
+  let developmentOperator: DevelopmentOperator | undefined;
   try {
     if (config.migrateOnStart) {
       const applied = await applyMigrations(database.orm, database.url, config.database);
@@ -26,12 +31,14 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
         throw new CliError(`migrations are pending (${pending.join(', ')}); run \`opentrusty migrate\` first, or set OPENTRUSTY_MIGRATE_ON_START=true`, 1);
       }
     }
-    planes = await startPlanes({ config, orm: database.orm, lifecycle, logger }, plane);
+    const context = { config, orm: database.orm, lifecycle, logger, clock: new SystemClock() };
+    developmentOperator = database.embedded ? await ensureDevelopmentOperator(context) : undefined;
+    planes = await startPlanes(context, plane);
   } catch (error) {
     await database.close();
     throw error;
   }
-  printBanner(planes, config, database.embedded);
+  printBanner(planes, config, database.embedded, developmentOperator);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -46,7 +53,30 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
   return 0;
 }
 
-function printBanner(planes: readonly RunningPlane[], config: AppConfig, embedded: boolean): void {
+interface DevelopmentOperator {
+  readonly email: string;
+  readonly tenant: string;
+  /** Only when it was created by this start: shown once. */
+  readonly password?: string;
+}
+
+/**
+ * On the embedded (development) database, make sure a platform administrator exists so a new
+ * user can sign in right away: tenant `operator`, admin `admin@localhost` (SPEC §2).
+ */
+async function ensureDevelopmentOperator(context: PlaneContext): Promise<DevelopmentOperator | undefined> {
+  return withCliServices(context, async (services) => {
+    const bootstrap = services.get(OperatorBootstrapService);
+    if (await bootstrap.hasPlatformAdmin()) return undefined;
+    const result = await bootstrap.bootstrap(DEVELOPMENT_OPERATOR.tenant, DEVELOPMENT_OPERATOR.email, undefined);
+    context.logger.info({ tenant: result.tenant.slug, user_id: result.admin.id }, 'development operator bootstrapped');
+    return { email: result.admin.email, tenant: result.tenant.slug, ...(result.generatedPassword ? { password: result.generatedPassword } : {}) };
+  });
+}
+
+const DEVELOPMENT_OPERATOR = { tenant: 'operator', email: 'admin@localhost' } as const;
+
+function printBanner(planes: readonly RunningPlane[], config: AppConfig, embedded: boolean, operator: DevelopmentOperator | undefined): void {
   const lines = ['', 'OpenTrusty is serving:'];
   for (const plane of planes) {
     if (plane.name === 'auth') {
@@ -58,6 +88,14 @@ function printBanner(planes: readonly RunningPlane[], config: AppConfig, embedde
     }
   }
   lines.push(`  readiness    ${planes[0] ? `http://localhost:${planes[0].port}/health/ready` : ''}`);
-  lines.push(`  database     ${embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : 'OPENTRUSTY_DATABASE_URL'}`, '');
+  lines.push(`  database     ${embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : 'OPENTRUSTY_DATABASE_URL'}`);
+  if (operator?.password) {
+    lines.push(
+      '',
+      `Development operator created: tenant "${operator.tenant}", ${operator.email}`,
+      `  password   ${operator.password}   (shown only now; sign in with POST ${config.adminPublicUrl}/api/v1/auth/login)`,
+    );
+  }
+  lines.push('');
   process.stderr.write(`${lines.join('\n')}\n`);
 }

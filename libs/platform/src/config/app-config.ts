@@ -9,6 +9,23 @@ export interface DatabaseConfig {
   readonly statementTimeoutMs: number;
 }
 
+export interface SessionConfig {
+  readonly absoluteTtlSeconds: number;
+  readonly idleTtlSeconds: number;
+}
+
+export interface LockoutConfig {
+  /** Consecutive failed sign-ins that lock an account. */
+  readonly threshold: number;
+  readonly durationSeconds: number;
+}
+
+export interface PasswordHashConfig {
+  readonly memoryKib: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
 export interface AppConfig {
   readonly database: DatabaseConfig;
   readonly dataDir: string;
@@ -26,4 +43,9 @@ export interface AppConfig {
   readonly shutdownDelayMs: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  readonly session: SessionConfig;
+  readonly lockout: LockoutConfig;
+  readonly passwordHash: PasswordHashConfig;
+  /** Origins allowed to call the admin API from a browser, with credentials. */
+  readonly adminCorsOrigins: readonly string[];
 }

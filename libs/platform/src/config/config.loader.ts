@@ -38,6 +38,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
   if (raw.OPENTRUSTY_DATABASE_CA_FILE && raw.OPENTRUSTY_DATABASE_SSL !== 'verify-full') {
     problems.push('OPENTRUSTY_DATABASE_CA_FILE: only used with OPENTRUSTY_DATABASE_SSL=verify-full');
   }
+  for (const [name, url] of [
+    ['OPENTRUSTY_PUBLIC_URL', raw.OPENTRUSTY_PUBLIC_URL],
+    ['OPENTRUSTY_ADMIN_PUBLIC_URL', raw.OPENTRUSTY_ADMIN_PUBLIC_URL],
+  ] as const) {
+    if (url.startsWith('http://') && !isLoopbackUrl(url)) {
+      problems.push(`${name}: must be https unless the host is localhost, 127.0.0.1 or [::1] (got ${JSON.stringify(url)})`);
+    }
+  }
+  if (raw.OPENTRUSTY_SESSION_IDLE_TTL_SECONDS > raw.OPENTRUSTY_SESSION_ABSOLUTE_TTL_SECONDS) {
+    problems.push('OPENTRUSTY_SESSION_IDLE_TTL_SECONDS: must not exceed OPENTRUSTY_SESSION_ABSOLUTE_TTL_SECONDS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const unknownVariables = Object.keys(env)
@@ -69,6 +80,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
       shutdownDelayMs: raw.OPENTRUSTY_SHUTDOWN_DELAY_MS,
       shutdownTimeoutMs: raw.OPENTRUSTY_SHUTDOWN_TIMEOUT_MS,
       bodyLimitBytes: raw.OPENTRUSTY_BODY_LIMIT_BYTES,
+      session: { absoluteTtlSeconds: raw.OPENTRUSTY_SESSION_ABSOLUTE_TTL_SECONDS, idleTtlSeconds: raw.OPENTRUSTY_SESSION_IDLE_TTL_SECONDS },
+      lockout: { threshold: raw.OPENTRUSTY_LOCKOUT_THRESHOLD, durationSeconds: raw.OPENTRUSTY_LOCKOUT_DURATION_SECONDS },
+      passwordHash: { memoryKib: raw.OPENTRUSTY_ARGON2_MEMORY_KIB, timeCost: raw.OPENTRUSTY_ARGON2_TIME_COST, parallelism: raw.OPENTRUSTY_ARGON2_PARALLELISM },
+      adminCorsOrigins: raw.OPENTRUSTY_ADMIN_CORS_ORIGINS,
     },
   };
 }
@@ -84,4 +99,10 @@ function describeIssues(error: z.ZodError, input: Record<string, string>): strin
 
 function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}
+
+/** True for http(s) URLs on the loopback host names development uses. */
+export function isLoopbackUrl(value: string): boolean {
+  const { hostname } = new URL(value);
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 }

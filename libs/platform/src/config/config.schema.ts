@@ -57,6 +57,18 @@ const trustProxy = z
     return value.split(',').map((part) => part.trim()).filter(Boolean);
   });
 
+/** Comma-separated exact origins (scheme://host[:port]); `*` is never accepted. */
+const originList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-fA-F:]+\](:\d{1,5})?$/, {
+        message: 'expected comma-separated origins such as https://console.example.com (no paths, no wildcards)',
+      }),
+    ),
+  );
+
 export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_DATABASE_URL: postgresUrl.optional(),
   OPENTRUSTY_DATABASE_SSL: z.enum(DATABASE_SSL_MODES).default('disable'),
@@ -78,6 +90,14 @@ export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_SHUTDOWN_DELAY_MS: integerIn(0, 120_000).default(0),
   OPENTRUSTY_SHUTDOWN_TIMEOUT_MS: integerIn(1_000, 600_000).default(25_000),
   OPENTRUSTY_BODY_LIMIT_BYTES: integerIn(1_024, 10_485_760).default(102_400),
+  OPENTRUSTY_SESSION_ABSOLUTE_TTL_SECONDS: integerIn(300, 30 * 86_400).default(86_400),
+  OPENTRUSTY_SESSION_IDLE_TTL_SECONDS: integerIn(60, 30 * 86_400).default(1_800),
+  OPENTRUSTY_LOCKOUT_THRESHOLD: integerIn(1, 100).default(5),
+  OPENTRUSTY_LOCKOUT_DURATION_SECONDS: integerIn(1, 86_400).default(900),
+  OPENTRUSTY_ARGON2_MEMORY_KIB: integerIn(1_024, 4_194_304).default(19_456),
+  OPENTRUSTY_ARGON2_TIME_COST: integerIn(1, 100).default(2),
+  OPENTRUSTY_ARGON2_PARALLELISM: integerIn(1, 16).default(1),
+  OPENTRUSTY_ADMIN_CORS_ORIGINS: originList.default([]),
 });
 
 /** Variables whose values must never be echoed back in an error message or a log line. */

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable';
 
@@ -17,7 +18,7 @@ export class DomainError extends Error {
     readonly kind: ErrorKind,
     readonly code: string,
     message: string,
-    /** Safe, structured extra detail for the client (e.g. validation issues). Never secrets. */
+    /** Safe extra members of the error body (e.g. validation `errors`). Never secrets or submitted values. */
     readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);

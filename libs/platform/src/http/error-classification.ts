@@ -83,6 +83,10 @@ export function classifyError(error: unknown): ClassifiedError {
     const fromParser = classifyBodyParserError(error as { type?: unknown });
     if (fromParser) return fromParser;
   }
+  // A race lost to a concurrent request on a unique key: the same answer as a checked conflict.
+  if (error instanceof Error && error.name === 'UniqueConstraintViolationException') {
+    return known(409, 'conflict', 'The request conflicts with the current state of the resource.');
+  }
   if (isDatabaseUnavailable(error)) {
     return known(503, 'database_unavailable', 'The database is temporarily unavailable; try again shortly.');
   }

@@ -13,6 +13,10 @@ export interface HttpPlatformOptions {
   readonly renderer: ErrorRenderer;
   /** Headers set on every response of the plane before routing (security defaults). */
   readonly defaultHeaders: Readonly<Record<string, string>>;
+  /** Body types the plane accepts: JSON always, HTML-form bodies where the protocol needs them. */
+  readonly acceptFormBodies: boolean;
+  /** Plane-specific middleware run after logging and headers, before body parsing (CORS, media-type checks). */
+  readonly beforeParsing?: readonly express.RequestHandler[];
 }
 
 /**
@@ -35,9 +39,10 @@ export function configureHttpPlatform(app: NestExpressApplication, options: Http
     for (const [name, value] of Object.entries(options.defaultHeaders)) res.setHeader(name, value);
     next();
   });
+  for (const middleware of options.beforeParsing ?? []) app.use(middleware);
   const limit = config.bodyLimitBytes;
   app.use(express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use(express.urlencoded({ limit, extended: false, parameterLimit: 100 }));
+  if (options.acceptFormBodies) app.use(express.urlencoded({ limit, extended: false, parameterLimit: 100 }));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => handleHttpError(error, req, res, renderer, logger));
   app.useGlobalFilters(new PlaneExceptionFilter(renderer, logger));
 }

@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
 import type { PlaneName } from '../logging/request-logging.js';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
 import type { PlaneContext } from '../plane-context.js';
@@ -20,6 +21,8 @@ export interface PlaneAppOptions {
   readonly plane: PlaneName;
   readonly renderer: ErrorRenderer;
   readonly headers?: Readonly<Record<string, string>>;
+  readonly acceptFormBodies: boolean;
+  readonly beforeParsing?: readonly RequestHandler[];
 }
 
 /** Builds and initialises (but does not start listening) one plane's Nest application. */
@@ -36,6 +39,8 @@ export async function createPlaneApp(rootModule: DynamicModule, context: PlaneCo
     logger,
     renderer: options.renderer,
     defaultHeaders: { ...BASE_SECURITY_HEADERS, ...options.headers },
+    acceptFormBodies: options.acceptFormBodies,
+    ...(options.beforeParsing ? { beforeParsing: options.beforeParsing } : {}),
   });
   await app.init();
   return app;

@@ -18,7 +18,7 @@ export class ProblemDetailsRenderer implements ErrorRenderer {
           status: error.status,
           detail: error.detail,
           code: error.code,
-          ...(error.details ? { errors: error.details } : {}),
+          ...error.details,
           request_id: requestIdOf(req),
         }),
       );

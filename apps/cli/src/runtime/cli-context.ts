@@ -1,0 +1,28 @@
+import { type DynamicModule, Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { RequestContext } from '@mikro-orm/core';
+import { DatabaseModule } from '#database/database.module.js';
+import { NestLoggerAdapter } from '#platform/logging/nest-logger.adapter.js';
+import type { PlaneContext } from '#platform/plane-context.js';
+import { PlatformModule } from '#platform/platform.module.js';
+import { TenancyModule } from '#tenancy/tenancy.module.js';
+
+@Module({})
+class CliModule {
+  static forRoot(context: PlaneContext): DynamicModule {
+    return { module: CliModule, imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), TenancyModule] };
+  }
+}
+
+/**
+ * Runs `work` with the same services the planes use, outside HTTP: a Nest application context
+ * (no server) and a fresh ORM request context, as one request would have.
+ */
+export async function withCliServices<T>(context: PlaneContext, work: (services: INestApplicationContext) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(context), { logger: new NestLoggerAdapter(context.logger), abortOnError: false });
+  try {
+    return await RequestContext.create(context.orm.em, () => work(app));
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { hash, verify, type Options } from '@node-rs/argon2';
+import { randomBytes } from 'node:crypto';
+import type { AppConfig } from '#platform/config/app-config.js';
+import { APP_CONFIG } from '#platform/config/config.tokens.js';
+
+/** Algorithm.Argon2id: the package's enum is a const enum, which isolated modules cannot import. */
+const ARGON2ID = 2 as Options['algorithm'];
+
+export interface VerifyResult {
+  readonly valid: boolean;
+  /** The hash was made with other parameters than the configured ones: store a new one. */
+  readonly needsRehash: boolean;
+}
+
+/**
+ * Argon2id password hashing (PHC strings), with the configured cost. `verifyNothing()` spends
+ * the same time as a real verification, so an unknown account cannot be told apart by timing.
+ */
+@Injectable()
+export class PasswordHasher {
+  private readonly options: Options;
+  private readonly parameters: string;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const { memoryKib, timeCost, parallelism } = config.passwordHash;
+    this.options = { algorithm: ARGON2ID, memoryCost: memoryKib, timeCost, parallelism };
+    this.parameters = `m=${memoryKib},t=${timeCost},p=${parallelism}`;
+  }
+
+  hash(password: string): Promise<string> {
+    return hash(password, this.options);
+  }
+
+  async verify(phc: string, password: string): Promise<VerifyResult> {
+    let valid = false;
+    try {
+      valid = await verify(phc, password);
+    } catch {
+      valid = false;
+    }
+    return { valid, needsRehash: valid && !phc.startsWith(`$argon2id$v=19$${this.parameters}$`) };
+  }
+
+  /** Burns one verification's worth of time against a hash of a random password; always false. */
+  async verifyNothing(password: string): Promise<false> {
+    this.dummyHash ??= this.hash(randomBytes(32).toString('base64'));
+    await this.verify(await this.dummyHash, password);
+    return false;
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Session, type SessionPlane } from './session.entity.js';
+
+/** The only code that reads or writes sessions. */
+@Injectable()
+export class SessionRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** The session with this token hash on this plane, with its user and tenant loaded (one query). */
+  findByTokenHash(tokenHash: string, plane: SessionPlane): Promise<Session | null> {
+    return this.em.findOne(Session, { tokenHash, plane }, { populate: ['user', 'tenant'] });
+  }
+
+  listForUser(tenantId: string, userId: string): Promise<Session[]> {
+    return this.em.find(Session, { tenant: tenantId, user: userId }, { orderBy: { createdAt: 'desc' } });
+  }
+
+  add(session: Session): void {
+    this.em.persist(session);
+  }
+
+  async touch(sessionId: string, at: Date): Promise<void> {
+    await this.em.nativeUpdate(Session, { id: sessionId }, { lastSeenAt: at });
+  }
+
+  async deleteById(sessionId: string): Promise<number> {
+    return this.em.nativeDelete(Session, { id: sessionId });
+  }
+
+  async deleteByTokenHash(tokenHash: string, plane: SessionPlane): Promise<number> {
+    return this.em.nativeDelete(Session, { tokenHash, plane });
+  }
+
+  async deleteForUser(tenantId: string, userId: string, exceptSessionId?: string): Promise<number> {
+    return this.em.nativeDelete(Session, { tenant: tenantId, user: userId, ...(exceptSessionId ? { id: { $ne: exceptSessionId } } : {}) });
+  }
+
+  async deleteForTenant(tenantId: string): Promise<number> {
+    return this.em.nativeDelete(Session, { tenant: tenantId });
+  }
+}

@@ -1,0 +1,124 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import { z } from 'zod';
+import { API_ROUTE, type ApiRouteSpec } from './api-route.decorator.js';
+import { problemSchema } from './common.schemas.js';
+import { type PermissionRequirement, PUBLIC_ROUTE, REQUIRED_PERMISSION } from './route-access.js';
+
+export interface OpenApiInfo {
+  readonly title: string;
+  readonly version: string;
+  readonly description: string;
+}
+
+interface DiscoveredRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly spec: ApiRouteSpec;
+  readonly isPublic: boolean;
+  readonly requirement: PermissionRequirement | undefined;
+}
+
+/** Every handler of the application declared with @ApiRoute, found through Nest's module graph. */
+export function discoverApiRoutes(modules: ModulesContainer): DiscoveredRoute[] {
+  const routes: DiscoveredRoute[] = [];
+  for (const module of modules.values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+      if (!controller) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (typeof handler !== 'function') continue;
+        const spec = Reflect.getMetadata(API_ROUTE, handler) as ApiRouteSpec | undefined;
+        if (!spec) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase();
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].join('/')}`.replace(/\/+/g, '/').replace(/\/$/, '') || '/';
+        routes.push({
+          method,
+          path: path.replace(/:(\w+)/g, '{$1}'),
+          spec,
+          isPublic: Reflect.getMetadata(PUBLIC_ROUTE, handler) === true || Reflect.getMetadata(PUBLIC_ROUTE, controller) === true,
+          requirement: Reflect.getMetadata(REQUIRED_PERMISSION, handler) ?? Reflect.getMetadata(REQUIRED_PERMISSION, controller),
+        });
+      }
+    }
+  }
+  return routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+  return rest;
+}
+
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query'): object[] {
+  if (!schema) return [];
+  const object = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (object.required ?? []).includes(name),
+    ...(property.description ? { description: property.description } : {}),
+    schema: property,
+  }));
+}
+
+const PROBLEM_RESPONSE = { $ref: '#/components/responses/Problem' };
+
+/**
+ * The OpenAPI 3.1 document of the admin API, generated from the routes' own zod schemas and
+ * access rules, so it cannot say something the code does not do.
+ */
+export function buildOpenApiDocument(modules: ModulesContainer, info: OpenApiInfo): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of discoverApiRoutes(modules)) {
+    const { spec } = route;
+    const status = String(spec.status ?? 200);
+    const responses: Record<string, unknown> = {
+      [status]: spec.response
+        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(spec.response, 'output') } } }
+        : { description: 'Success, no content' },
+    };
+    if (spec.body || spec.query || spec.params) responses['400'] = PROBLEM_RESPONSE;
+    if (!route.isPublic) Object.assign(responses, { 401: PROBLEM_RESPONSE, 403: PROBLEM_RESPONSE });
+    if (/\{\w+\}/.test(route.path)) responses['404'] = PROBLEM_RESPONSE;
+    if (spec.errors?.length) responses['409'] = PROBLEM_RESPONSE;
+    responses['503'] = PROBLEM_RESPONSE;
+
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = {
+      operationId: `${route.method}${route.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(\w)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      summary: spec.summary,
+      tags: [spec.tag],
+      ...(route.isPublic ? { security: [] } : {}),
+      ...(route.requirement ? { 'x-required-permissions': [...route.requirement.anyOf] } : {}),
+      ...(spec.errors?.length ? { 'x-error-codes': [...spec.errors] } : {}),
+      parameters: [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query')],
+      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    servers: [{ url: '/' }],
+    security: [{ adminSession: [] }, { bearerToken: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        adminSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'opentrusty_admin',
+          description: 'Console session from POST /api/v1/auth/login (`__Host-opentrusty_admin` over https). Unsafe methods also need the X-CSRF-Token header.',
+        },
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'An access token from the client_credentials grant of a client holding tenant roles.' },
+      },
+      responses: {
+        Problem: { description: 'An error (RFC 9457 problem details)', content: { 'application/problem+json': { schema: jsonSchema(problemSchema, 'output') } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { RoleAssignmentRepository } from '#access/role-assignment.repository.js';
+import { generateInitialPassword } from '#identity/initial-password.js';
+import { PasswordHasher } from '#identity/password-hasher.js';
+import type { User } from '#identity/user.entity.js';
+import { newUser, type UserProfile } from '#identity/user.factory.js';
+import { UserRepository } from '#identity/user.repository.js';
+import { DomainError } from '#platform/errors/domain-error.js';
+import { Clock } from '#platform/time/clock.js';
+import { Tenant } from './tenant.entity.js';
+import { TenantRepository } from './tenant.repository.js';
+
+export interface NewTenant {
+  readonly slug: string;
+  readonly name: string;
+  readonly owner: UserProfile & { readonly email: string; readonly password?: string | undefined };
+}
+
+export interface ProvisionedTenant {
+  readonly tenant: Tenant;
+  readonly owner: User;
+  /** Present when no password was given: generated, shown once, stored only as a hash. */
+  readonly initialPassword?: string;
+}
+
+export class SlugTakenError extends DomainError {
+  constructor() {
+    super('conflict', 'slug_taken', 'That slug is (or was) in use by another tenant; slugs are never reused.');
+  }
+}
+
+/**
+ * Creating tenants: the tenant, its owner (user, password, tenant_owner role) and, for the
+ * operator, a platform admin, each in one transaction. Password hashing happens before the
+ * transaction opens, so no connection is held during it.
+ */
+@Injectable()
+export class TenantProvisioningService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenants: TenantRepository,
+    private readonly users: UserRepository,
+    private readonly roles: RoleAssignmentRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  async createTenant(input: NewTenant, options: { platformAdminOwner?: boolean } = {}): Promise<ProvisionedTenant> {
+    const initialPassword = input.owner.password === undefined ? generateInitialPassword() : undefined;
+    const passwordHash = await this.hasher.hash(input.owner.password ?? initialPassword!);
+    const now = this.clock.now();
+    return this.em.transactional(async () => {
+      if (await this.tenants.slugExists(input.slug)) throw new SlugTakenError();
+      const tenant = new Tenant();
+      Object.assign(tenant, { slug: input.slug, name: input.name, createdAt: now, updatedAt: now });
+      this.tenants.add(tenant);
+      const owner = newUser(tenant, input.owner.email, input.owner, now);
+      this.users.add(owner);
+      this.users.setPassword(owner, passwordHash);
+      await this.em.flush();
+      await this.roles.assign('tenant_owner', { userId: owner.id, tenantId: tenant.id });
+      if (options.platformAdminOwner) await this.roles.assign('platform_admin', { userId: owner.id, tenantId: null });
+      return { tenant, owner, ...(initialPassword ? { initialPassword } : {}) };
+    });
+  }
+}
