@@ -25,7 +25,8 @@ export interface TestPlanes {
 
 /** Both planes in this process on the given database, as `opentrusty serve` builds them (not listening). */
 export async function startTestPlanes(databaseUrl: string, env: Record<string, string> = {}): Promise<TestPlanes> {
-  const config = testConfig(databaseUrl, { OPENTRUSTY_LOG_LEVEL: 'debug', ...env });
+  // Real Argon2id at a lower cost than production, so suites that sign in often stay quick.
+  const config = testConfig(databaseUrl, { OPENTRUSTY_LOG_LEVEL: 'debug', OPENTRUSTY_ARGON2_MEMORY_KIB: '4096', OPENTRUSTY_ARGON2_TIME_COST: '1', ...env });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
