@@ -39,6 +39,17 @@ describe('opentrusty serve on the embedded database', () => {
     await waitForStatus(`http://127.0.0.1:${first.adminPort}/health/ready`, 200);
     expect(first.run.output.stderr).toContain('OpenTrusty is serving');
     const applied = await migrationCount(embeddedUrl());
+
+    // A new user can sign in at once with the development operator printed on first start.
+    const password = /Development operator created: tenant "operator", admin@localhost\n\s+password\s+(\S+)/.exec(first.run.output.stderr)?.[1];
+    expect(password).toBeDefined();
+    const login = await fetch(`http://127.0.0.1:${first.adminPort}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'operator', email: 'admin@localhost', password }),
+    });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { roles: string[] }).roles).toContain('platform_admin');
     expect(applied).toBeGreaterThan(0);
 
     // Killed without a chance to clean up: its postgres is orphaned and still holds the data directory.
@@ -51,6 +62,8 @@ describe('opentrusty serve on the embedded database', () => {
     try {
       await waitForStatus(`http://127.0.0.1:${second.authPort}/health/ready`, 200, 60_000);
       expect(second.run.output.stdout).toContain('stopped an embedded PostgreSQL left running by a previous process');
+      // The operator exists already: no new password is printed.
+      expect(second.run.output.stderr).not.toContain('Development operator created');
       expect(await migrationCount(embeddedUrl())).toBe(applied);
     } finally {
       second.run.child.kill('SIGTERM');

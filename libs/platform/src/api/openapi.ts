@@ -48,14 +48,25 @@ export function discoverApiRoutes(modules: ModulesContainer): DiscoveredRoute[] 
   return routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+/**
+ * JSON Schema of a zod schema. Schemas named with `.meta({ id })` go to `components.schemas`
+ * once (`named`) and are referenced from wherever they appear.
+ */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output', named: Record<string, unknown>): Record<string, unknown> {
+  const generated = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+  const { $schema: _schema, $defs, ...rest } = JSON.parse(JSON.stringify(generated).replaceAll('"#/$defs/', '"#/components/schemas/')) as Record<string, unknown>;
+  for (const [id, definition] of Object.entries(($defs as Record<string, unknown> | undefined) ?? {})) named[id] ??= definition;
+  const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
+  if (id && io === 'output') {
+    named[id] ??= rest;
+    return { $ref: `#/components/schemas/${id}` };
+  }
   return rest;
 }
 
-function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query'): object[] {
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query', named: Record<string, unknown>): object[] {
   if (!schema) return [];
-  const object = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  const object = jsonSchema(schema, 'input', named) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({
     name,
     in: location,
@@ -73,12 +84,13 @@ const PROBLEM_RESPONSE = { $ref: '#/components/responses/Problem' };
  */
 export function buildOpenApiDocument(modules: ModulesContainer, info: OpenApiInfo): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const named: Record<string, unknown> = {};
   for (const route of discoverApiRoutes(modules)) {
     const { spec } = route;
     const status = String(spec.status ?? 200);
     const responses: Record<string, unknown> = {
       [status]: spec.response
-        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(spec.response, 'output') } } }
+        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(spec.response, 'output', named) } } }
         : { description: 'Success, no content' },
     };
     if (spec.body || spec.query || spec.params) responses['400'] = PROBLEM_RESPONSE;
@@ -95,8 +107,8 @@ export function buildOpenApiDocument(modules: ModulesContainer, info: OpenApiInf
       ...(route.isPublic ? { security: [] } : {}),
       ...(route.requirement ? { 'x-required-permissions': [...route.requirement.anyOf] } : {}),
       ...(spec.errors?.length ? { 'x-error-codes': [...spec.errors] } : {}),
-      parameters: [...parametersOf(spec.params, 'path'), ...parametersOf(spec.query, 'query')],
-      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } } : {}),
+      parameters: [...parametersOf(spec.params, 'path', named), ...parametersOf(spec.query, 'query', named)],
+      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input', named) } } } } : {}),
       responses,
     };
   }
@@ -117,8 +129,9 @@ export function buildOpenApiDocument(modules: ModulesContainer, info: OpenApiInf
         bearerToken: { type: 'http', scheme: 'bearer', description: 'An access token from the client_credentials grant of a client holding tenant roles.' },
       },
       responses: {
-        Problem: { description: 'An error (RFC 9457 problem details)', content: { 'application/problem+json': { schema: jsonSchema(problemSchema, 'output') } } },
+        Problem: { description: 'An error (RFC 9457 problem details)', content: { 'application/problem+json': { schema: jsonSchema(problemSchema, 'output', named) } } },
       },
+      schemas: Object.fromEntries(Object.entries(named).sort(([a], [b]) => a.localeCompare(b))),
     },
   };
 }
