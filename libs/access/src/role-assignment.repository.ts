@@ -8,7 +8,8 @@ import { uuidv7 } from '#platform/ids/uuidv7.js';
  * The only code that reads or writes role assignments. Writes are immediate statements (not
  * deferred to the unit of work), so their order is the order of the calls: an ownership
  * transfer removes the old owner before adding the new one, as the one-owner index requires.
- * A user must therefore be flushed before it is given a role.
+ * A user must therefore be flushed before it is given a role. Reads and writes go through the
+ * EntityManager (`em.execute`), so inside a transaction they use its connection and see its changes.
  */
 @Injectable()
 export class RoleAssignmentRepository {
@@ -16,7 +17,7 @@ export class RoleAssignmentRepository {
 
   /** Every role a user holds (platform roles and the roles in its own tenant). */
   async rolesOfUser(userId: string): Promise<RoleKey[]> {
-    const rows = await this.em.getConnection().execute<{ role_key: string }[]>('select role_key from role_assignments where user_id = ? order by role_key', [userId]);
+    const rows = await this.em.execute<{ role_key: string }[]>('select role_key from role_assignments where user_id = ? order by role_key', [userId]);
     return rows.map((row) => row.role_key).filter(isRoleKey);
   }
 
@@ -24,9 +25,7 @@ export class RoleAssignmentRepository {
   async rolesOfUsers(tenantId: string, userIds: readonly string[]): Promise<Map<string, RoleKey[]>> {
     const roles = new Map<string, RoleKey[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return roles;
-    const rows = await this.em
-      .getConnection()
-      .execute<{ user_id: string; role_key: string }[]>(
+    const rows = await this.em.execute<{ user_id: string; role_key: string }[]>(
         `select user_id, role_key from role_assignments where user_id in (${userIds.map(() => '?').join(', ')}) and (tenant_id = ? or tenant_id is null) order by role_key`,
         [...userIds, tenantId],
       );
@@ -36,17 +35,13 @@ export class RoleAssignmentRepository {
 
   /** The owner's user id, or null (only between the statements of an ownership transfer). */
   async ownerOf(tenantId: string): Promise<string | null> {
-    const [row] = await this.em
-      .getConnection()
-      .execute<{ user_id: string }[]>(`select user_id from role_assignments where tenant_id = ? and role_key = 'tenant_owner'`, [tenantId]);
+    const [row] = await this.em.execute<{ user_id: string }[]>(`select user_id from role_assignments where tenant_id = ? and role_key = 'tenant_owner'`, [tenantId]);
     return row?.user_id ?? null;
   }
 
   /** Tenants in which some user holds a platform role (they must never be suspended or deleted). */
   async tenantHasPlatformAdmins(tenantId: string): Promise<boolean> {
-    const [row] = await this.em
-      .getConnection()
-      .execute<{ present: boolean }[]>(
+    const [row] = await this.em.execute<{ present: boolean }[]>(
         `select exists (select 1 from role_assignments a join users u on u.id = a.user_id where a.role_key = 'platform_admin' and u.tenant_id = ?) as present`,
         [tenantId],
       );
@@ -54,7 +49,7 @@ export class RoleAssignmentRepository {
   }
 
   async anyPlatformAdmin(): Promise<boolean> {
-    const [row] = await this.em.getConnection().execute<{ present: boolean }[]>(`select exists (select 1 from role_assignments where role_key = 'platform_admin') as present`);
+    const [row] = await this.em.execute<{ present: boolean }[]>(`select exists (select 1 from role_assignments where role_key = 'platform_admin') as present`);
     return row?.present ?? false;
   }
 

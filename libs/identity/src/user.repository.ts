@@ -73,7 +73,7 @@ export class UserRepository {
    * counts; reaching the threshold locks the account and restarts the count.
    */
   async recordFailedSignIn(tenantId: string, userId: string, threshold: number, lockUntil: Date): Promise<FailedSignIn> {
-    const [row] = await this.em.getConnection().execute<{ locking: boolean; failed_login_count: number }[]>(
+    const [row] = await this.em.execute<{ locking: boolean; failed_login_count: number }[]>(
       `update users u
           set failed_login_count = case when s.locking then 0 else s.next_count end,
               locked_until = case when s.locking then ?::timestamptz else u.locked_until end

@@ -50,7 +50,7 @@ export class OperatorBootstrapService {
     const generatedPassword = password === undefined ? generateInitialPassword() : undefined;
     const secret = password ?? generatedPassword!;
     return this.em.transactional(async () => {
-      await this.em.getConnection().execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
+      await this.em.execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
       if (await this.roles.anyPlatformAdmin()) throw new AlreadyBootstrappedError();
       const existing = await this.tenants.findBySlug(slug);
       if (!existing) {
