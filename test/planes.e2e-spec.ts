@@ -103,6 +103,58 @@ describe('the two planes', () => {
     });
   });
 
+  describe('malformed HTTP rejected before routing', () => {
+    async function rawExchange(server: import('node:http').Server, request: string): Promise<string> {
+      await new Promise<void>((resolve) => (server.listening ? resolve() : server.listen(0, '127.0.0.1', resolve)));
+      const { port } = server.address() as { port: number };
+      const { connect } = await import('node:net');
+      return new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    }
+
+    it('answers an oversized request line with 431 in each plane’s error format', async () => {
+      const long = `/api/v1/${'a'.repeat(20_000)}`;
+      const admin = await rawExchange(planes.admin.getHttpServer(), `GET ${long} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(admin).toMatch(/^HTTP\/1\.1 431 /);
+      expect(admin).toContain('Content-Type: application/problem+json');
+      expect(JSON.parse(admin.slice(admin.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, code: 'headers_too_large' });
+      const auth = await rawExchange(planes.auth.getHttpServer(), `GET ${long} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(JSON.parse(auth.slice(auth.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'invalid_request' });
+    });
+
+    it('answers broken HTTP syntax with 400 problem details', async () => {
+      const answer = await rawExchange(planes.admin.getHttpServer(), 'NOT HTTP AT ALL\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: 'malformed_request' });
+    });
+
+    it('never echoes an undecodable path segment', async () => {
+      const response = await request(planes.admin.getHttpServer()).get('/api/v1/tenants/%zz').expect(400);
+      expect(JSON.stringify(response.body)).not.toContain('%zz');
+    });
+
+    it('refuses query parameters and bodies on routes that take none', async () => {
+      const query = await request(planes.admin.getHttpServer()).get('/api/v1?debug=1').expect(400);
+      expect(query.body).toMatchObject({ code: 'validation_failed', errors: [{ location: 'query', path: 'debug' }] });
+      await request(planes.admin.getHttpServer()).get('/api/v1').expect(200);
+    });
+
+    it('answers a compressed body that does not inflate with 400, not 500', async () => {
+      const response = await request(planes.admin.getHttpServer())
+        .post('/api/v1/auth/login')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .send(Buffer.from([0x00, 0x01, 0x02]))
+        .expect(400);
+      expect(response.body.code).toBe('malformed_body');
+    });
+  });
+
   describe('request ids and headers', () => {
     it.each(['auth', 'admin'] as const)('%s plane: generates a request id and sends the security headers', async (plane) => {
       const response = await request(planes[plane].getHttpServer()).get('/health/live').expect(200);

@@ -1,10 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AUTHENTICATION_STRATEGIES } from '#access/authentication-strategy.js';
 import { PermissionGuard } from '#access/permission.guard.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
 import type { PlaneContext } from '#platform/plane-context.js';
+import { StrictInputInterceptor } from '#platform/api/strict-input.interceptor.js';
 import { PlatformModule } from '#platform/platform.module.js';
 import { TenancyModule } from '#tenancy/tenancy.module.js';
 import { ApiRootController } from './api-root.controller.js';
@@ -34,6 +35,7 @@ export class AdminPlaneModule {
         // Strategies in order of precedence; the Bearer-token strategy for service accounts joins here.
         { provide: AUTHENTICATION_STRATEGIES, useFactory: (session: AdminSessionStrategy) => [session], inject: [AdminSessionStrategy] },
         { provide: APP_GUARD, useClass: PermissionGuard },
+        { provide: APP_INTERCEPTOR, useClass: StrictInputInterceptor },
         ConsoleAuthService,
         SelfServiceService,
         TenantAdministrationService,

@@ -16,8 +16,25 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * The path to the first string holding U+0000, which no PostgreSQL text column can store and no
+ * legitimate input needs; null when there is none. Depth is bounded (the body parser limits size).
+ */
+function findNulCharacter(value: unknown, path: string[] = [], depth = 0): string[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (depth > 32 || value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, '(key)'];
+    const found = findNulCharacter(inner, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Parses `value` with `schema`; failures become a 400 validation_failed listing each issue (never the values). */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, location: ValidationIssue['location']): z.output<T> {
+  const nul = findNulCharacter(value);
+  if (nul) throw new ValidationError([{ location, path: nul.join('.').slice(0, 200), message: 'must not contain the NUL character' }]);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ValidationError(

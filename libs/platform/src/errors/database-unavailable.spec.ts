@@ -18,6 +18,7 @@ describe('isDatabaseUnavailable', () => {
     ['a unique violation', Object.assign(new Error('duplicate key'), { code: '23505' })],
     ['a syntax error', Object.assign(new Error('syntax error'), { code: '42601' })],
     ['a plain bug', new TypeError('x is undefined')],
+    ['a protocol violation caused by a NUL byte in the query (08P01)', Object.assign(new Error('invalid message format'), { code: '08P01' })],
     ['a non-error', 'nope'],
   ])('does not mistake %s for an outage', (_, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);

@@ -21,7 +21,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     seen.add(current);
     const candidate = current as { code?: unknown; sqlState?: unknown; message?: unknown; name?: unknown; cause?: unknown };
     const code = typeof candidate.code === 'string' ? candidate.code : typeof candidate.sqlState === 'string' ? candidate.sqlState : '';
-    if (NETWORK_CODES.has(code) || SQLSTATES.has(code) || code.startsWith('08')) return true;
+    // Class 08 is "connection exception", except 08P01 (protocol violation), which bad input causes.
+    if (NETWORK_CODES.has(code) || SQLSTATES.has(code) || (code.startsWith('08') && code !== '08P01')) return true;
     if (candidate.name === 'ConnectionException') return true;
     const message = typeof candidate.message === 'string' ? candidate.message.toLowerCase() : '';
     if (DRIVER_MESSAGES.some((fragment) => message.includes(fragment))) return true;

@@ -24,6 +24,7 @@ const TITLES: Readonly<Record<number, string>> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -38,14 +39,22 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  431: 'headers_too_large',
 };
+
+/** Malformed HTTP caught by Node before Express sees a request (oversized headers, bad syntax). */
+export function classifyClientError(error: { code?: unknown }): ClassifiedError {
+  return error.code === 'HPE_HEADER_OVERFLOW'
+    ? known(431, 'headers_too_large', 'The request line or headers are too large.')
+    : known(400, 'malformed_request', 'The request is not valid HTTP.');
+}
 
 export function titleFor(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Request Error');
 }
 
 /** Body-parser failures, raised before any route runs, carry a `type` instead of a class. */
-function classifyBodyParserError(error: { type?: unknown; status?: unknown }): ClassifiedError | undefined {
+function classifyBodyParserError(error: { type?: unknown; status?: unknown; expose?: unknown }): ClassifiedError | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
       return known(400, 'malformed_body', 'The request body is not valid for its Content-Type.');
@@ -60,8 +69,27 @@ function classifyBodyParserError(error: { type?: unknown; status?: unknown }): C
     case 'parameters.too.many':
       return known(400, 'malformed_body', 'The request body could not be read.');
     default:
+      // Other client errors raised while reading the body (e.g. a compressed body that does not
+      // inflate) are http-errors with a 4xx status and `expose`: the body was unreadable.
+      if (error.expose === true && typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+        return error.status === 400
+          ? known(400, 'malformed_body', 'The request body could not be read.')
+          : known(error.status, CODE_BY_STATUS[error.status] ?? 'invalid_request', titleFor(error.status));
+      }
       return undefined;
   }
+}
+
+/** SQLSTATEs that only bad input can cause (a NUL byte in text, malformed text for a type). */
+const INPUT_SQLSTATES = new Set(['22021', '22P02', '08P01', '22001']);
+
+function sqlStateOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const code = (current as { code?: unknown; sqlState?: unknown }).sqlState ?? (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function known(status: number, code: string, detail: string, details?: Readonly<Record<string, unknown>>): ClassifiedError {
@@ -76,8 +104,8 @@ export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status >= 500) return { ...known(500, 'internal_error', 'An unexpected error occurred.'), unexpected: true };
-    const detail = status === 404 ? 'No such resource.' : error.message;
-    return known(status, CODE_BY_STATUS[status] ?? 'invalid_request', detail);
+    // Framework messages can quote the request (a path segment that does not decode): never echo them.
+    return known(status, CODE_BY_STATUS[status] ?? 'invalid_request', status === 404 ? 'No such resource.' : `${titleFor(status)}.`);
   }
   if (error && typeof error === 'object') {
     const fromParser = classifyBodyParserError(error as { type?: unknown });
@@ -86,6 +114,10 @@ export function classifyError(error: unknown): ClassifiedError {
   // A race lost to a concurrent request on a unique key: the same answer as a checked conflict.
   if (error instanceof Error && error.name === 'UniqueConstraintViolationException') {
     return known(409, 'conflict', 'The request conflicts with the current state of the resource.');
+  }
+  const sqlState = sqlStateOf(error);
+  if (sqlState && INPUT_SQLSTATES.has(sqlState)) {
+    return known(400, 'invalid_request', 'The request contains a value the server cannot store or compare.');
   }
   if (isDatabaseUnavailable(error)) {
     return known(503, 'database_unavailable', 'The database is temporarily unavailable; try again shortly.');

@@ -1,12 +1,27 @@
 import type { Request, Response } from 'express';
 import type { ClassifiedError } from './error-classification.js';
 
-/** How one plane writes an error response (problem+json on the admin plane, OAuth JSON on the auth plane). */
+export interface RenderedError {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/**
+ * How one plane spells an error (problem+json on the admin plane, OAuth JSON on the auth plane).
+ * `format` is also used where there is no Express response yet (malformed HTTP at the socket).
+ */
 export interface ErrorRenderer {
-  render(req: Request, res: Response, error: ClassifiedError): void;
+  format(error: ClassifiedError, requestId: string | undefined): RenderedError;
 }
 
 export function requestIdOf(req: Request): string | undefined {
   const id = (req as Request & { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
+}
+
+/** Writes a classified error on an Express response in the plane's format. */
+export function renderError(renderer: ErrorRenderer, req: Request, res: Response, error: ClassifiedError): void {
+  if (error.status === 503) res.setHeader('Retry-After', '5');
+  const { contentType, body } = renderer.format(error, requestIdOf(req));
+  res.status(error.status).type(contentType).send(body);
 }

@@ -6,6 +6,7 @@ import type { PlaneName } from '../logging/request-logging.js';
 import { NestLoggerAdapter } from '../logging/nest-logger.adapter.js';
 import type { PlaneContext } from '../plane-context.js';
 import type { ErrorRenderer } from './error-renderer.js';
+import { answerClientErrors } from './client-error.handler.js';
 import { configureHttpPlatform } from './http-platform.js';
 
 /** Security headers sent on every response of both planes; routes may override Cache-Control. */
@@ -42,6 +43,7 @@ export async function createPlaneApp(rootModule: DynamicModule, context: PlaneCo
     acceptFormBodies: options.acceptFormBodies,
     ...(options.beforeParsing ? { beforeParsing: options.beforeParsing } : {}),
   });
+  answerClientErrors(app.getHttpServer(), options.renderer);
   await app.init();
   return app;
 }

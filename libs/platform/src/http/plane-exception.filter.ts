@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common'
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { classifyError } from './error-classification.js';
-import type { ErrorRenderer } from './error-renderer.js';
+import { type ErrorRenderer, renderError } from './error-renderer.js';
 
 /**
  * The single place where any exception becomes an HTTP answer on a plane. Unexpected failures
@@ -32,5 +32,5 @@ export function handleHttpError(exception: unknown, req: Request, res: Response,
     res.destroy();
     return;
   }
-  renderer.render(req, res, classified);
+  renderError(renderer, req, res, classified);
 }
