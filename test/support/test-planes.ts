@@ -38,7 +38,7 @@ export async function startTestPlanes(databaseUrl: string, env: Record<string, s
   const orm = await createOrm(config.database.url!, config.database);
   const lifecycle = new LifecycleState();
   const clock = new ManualClock();
-  const context = { config, orm, lifecycle, logger, clock };
+  const context = { config, orm, lifecycle, logger, clock, keyEncryptionKey: config.keyEncryptionKey! };
   const auth = await createAuthApp(context);
   const admin = await createAdminApp(context);
   return {

@@ -4,6 +4,8 @@ import { AUTHENTICATION_STRATEGIES } from '#access/authentication-strategy.js';
 import { PermissionGuard } from '#access/permission.guard.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
+import { OAuthKeysModule } from '#oauth/oauth-keys.module.js';
+import { SigningKeysReadiness } from '#oauth/keys/signing-keys.readiness.js';
 import type { PlaneContext } from '#platform/plane-context.js';
 import { StrictInputInterceptor } from '#platform/api/strict-input.interceptor.js';
 import { PlatformModule } from '#platform/platform.module.js';
@@ -13,6 +15,8 @@ import { AdminSessionStrategy } from './auth/admin-session.strategy.js';
 import { ConsoleAuthController } from './auth/console-auth.controller.js';
 import { ConsoleAuthService } from './auth/console-auth.service.js';
 import { PrincipalFactory } from './auth/principal.factory.js';
+import { KeyAdministrationService } from './keys/key-administration.service.js';
+import { KeysController } from './keys/keys.controller.js';
 import { MeController } from './me/me.controller.js';
 import { SelfServiceService } from './me/self-service.service.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
@@ -27,8 +31,8 @@ export class AdminPlaneModule {
   static forRoot(context: PlaneContext): DynamicModule {
     return {
       module: AdminPlaneModule,
-      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule, TenancyModule],
-      controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController],
+      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }), TenancyModule],
+      controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController, KeysController],
       providers: [
         PrincipalFactory,
         AdminSessionStrategy,
@@ -40,6 +44,7 @@ export class AdminPlaneModule {
         SelfServiceService,
         TenantAdministrationService,
         UserAdministrationService,
+        KeyAdministrationService,
       ],
     };
   }

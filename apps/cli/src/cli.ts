@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '#platform/config/config.loader.js';
 import { createRootLogger } from '#platform/logging/root-logger.js';
 import { CliError } from './cli-error.js';
 import { bootstrapCommand } from './commands/bootstrap.command.js';
+import { keysRotateCommand } from './commands/keys.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
 import { serveCommand } from './commands/serve.command.js';
 import type { PlaneSelection } from './runtime/planes.js';
@@ -16,6 +17,8 @@ Commands:
   bootstrap --tenant SLUG --email EMAIL [--password PW]
                                    create the operator's tenant and first platform administrator
                                    (exit code 3 when one already exists)
+  keys rotate [--tenant SLUG] [--now]
+                                   stage new signing keys for one tenant or all (active at once with --now)
 
 Configuration comes from OPENTRUSTY_* environment variables (see README). Without
 OPENTRUSTY_DATABASE_URL, an embedded PostgreSQL is started under OPENTRUSTY_DATA_DIR (.opentrusty).
@@ -40,6 +43,8 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         return await migrateCommand(parseDown(rest), config, logger);
       case 'bootstrap':
         return await bootstrapCommand(parseBootstrap(rest), config, logger);
+      case 'keys':
+        return await keysRotateCommand(parseKeys(rest), config, logger);
       default:
         throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
     }
@@ -83,4 +88,15 @@ function parseBootstrap(args: readonly string[]) {
   const { tenant, email, password } = parseOptions(args, { tenant: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } });
   if (!tenant || !email) throw new CliError(`bootstrap needs --tenant and --email\n\n${USAGE}`, 2);
   return { tenant, email, password };
+}
+
+function parseKeys(args: readonly string[]) {
+  const [action, ...options] = args;
+  if (action !== 'rotate') throw new CliError(`keys takes the action "rotate"\n\n${USAGE}`, 2);
+  try {
+    const { values } = parseArgs({ args: options, options: { tenant: { type: 'string' }, now: { type: 'boolean' } }, allowPositionals: false, strict: true });
+    return { tenant: values.tenant, now: values.now ?? false };
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
 }

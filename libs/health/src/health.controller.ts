@@ -29,6 +29,7 @@ export class HealthController {
         () => this.readiness.lifecycleCheck(),
         () => this.readiness.databaseCheck(),
         () => this.readiness.migrationsCheck(),
+        ...this.readiness.extraIndicators(),
       ]);
     } catch (error) {
       // Terminus reports "not ready" by throwing; answer its terminus-style body with 503 directly.

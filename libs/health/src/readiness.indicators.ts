@@ -5,6 +5,7 @@ import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
 import { pendingMigrationNames } from '#database/migrations/migration-runner.js';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check.js';
 
 /** The checks behind GET /health/ready (SPEC §8), each reported under its own key. */
 @Injectable()
@@ -14,7 +15,21 @@ export class ReadinessIndicators {
     private readonly orm: MikroORM,
     private readonly lifecycle: LifecycleState,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(READINESS_CHECKS) private readonly extraChecks: readonly ReadinessCheck[],
   ) {}
+
+  /** The checks contributed by the plane's modules, each under its own name. */
+  extraIndicators(): (() => Promise<HealthIndicatorResult>)[] {
+    return this.extraChecks.map((extra) => async () => {
+      const session = this.indicators.check(extra.name);
+      try {
+        const { ready, message } = await withTimeout(extra.check(), this.config.readyDatabaseTimeoutMs);
+        return ready ? session.up() : session.down(message ? { message } : {});
+      } catch {
+        return session.down({ message: 'check failed' });
+      }
+    });
+  }
 
   /** Down as soon as shutdown begins, so load balancers drain this instance first. */
   lifecycleCheck(): HealthIndicatorResult<'lifecycle'> {

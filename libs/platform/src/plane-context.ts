@@ -14,4 +14,6 @@ export interface PlaneContext {
   readonly lifecycle: LifecycleState;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** 32 bytes encrypting signing keys at rest: the configured one, or the embedded database's. */
+  readonly keyEncryptionKey: Buffer;
 }

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_CONFIG, ROOT_LOGGER } from './config/config.tokens.js';
+import { APP_CONFIG, KEY_ENCRYPTION_KEY, ROOT_LOGGER } from './config/config.tokens.js';
 import { LifecycleState } from './lifecycle/lifecycle.state.js';
 import type { PlaneContext } from './plane-context.js';
 import { Clock } from './time/clock.js';
@@ -14,6 +14,7 @@ export class PlatformModule {
       { provide: LifecycleState, useValue: context.lifecycle },
       { provide: ROOT_LOGGER, useValue: context.logger },
       { provide: Clock, useValue: context.clock },
+      { provide: KEY_ENCRYPTION_KEY, useValue: context.keyEncryptionKey },
     ];
     return { module: PlatformModule, providers, exports: providers.map((provider) => provider.provide) };
   }

@@ -8,6 +8,7 @@ import { newUser, type UserProfile } from '#identity/user.factory.js';
 import { UserRepository } from '#identity/user.repository.js';
 import { DomainError } from '#platform/errors/domain-error.js';
 import { Clock } from '#platform/time/clock.js';
+import { SigningKeyService } from '#oauth/keys/signing-key.service.js';
 import { Tenant } from './tenant.entity.js';
 import { TenantRepository } from './tenant.repository.js';
 
@@ -31,9 +32,9 @@ export class SlugTakenError extends DomainError {
 }
 
 /**
- * Creating tenants: the tenant, its owner (user, password, tenant_owner role) and, for the
- * operator, a platform admin, each in one transaction. Password hashing happens before the
- * transaction opens, so no connection is held during it.
+ * Creating tenants: the tenant, its owner (user, password, tenant_owner role), its signing keys
+ * and, for the operator, a platform admin, all in one transaction. Password hashing and key
+ * generation happen before the transaction opens, so no connection is held during them.
  */
 @Injectable()
 export class TenantProvisioningService {
@@ -43,12 +44,13 @@ export class TenantProvisioningService {
     private readonly users: UserRepository,
     private readonly roles: RoleAssignmentRepository,
     private readonly hasher: PasswordHasher,
+    private readonly signingKeys: SigningKeyService,
     private readonly clock: Clock,
   ) {}
 
   async createTenant(input: NewTenant, options: { platformAdminOwner?: boolean } = {}): Promise<ProvisionedTenant> {
     const initialPassword = input.owner.password === undefined ? generateInitialPassword() : undefined;
-    const passwordHash = await this.hasher.hash(input.owner.password ?? initialPassword!);
+    const [passwordHash, keyMaterial] = await Promise.all([this.hasher.hash(input.owner.password ?? initialPassword!), this.signingKeys.generateInitialKeys()]);
     const now = this.clock.now();
     return this.em.transactional(async () => {
       if (await this.tenants.slugExists(input.slug)) throw new SlugTakenError();
@@ -58,6 +60,7 @@ export class TenantProvisioningService {
       const owner = newUser(tenant, input.owner.email, input.owner, now);
       this.users.add(owner);
       this.users.setPassword(owner, passwordHash);
+      this.signingKeys.addInitialKeys(tenant, keyMaterial);
       await this.em.flush();
       await this.roles.assign('tenant_owner', { userId: owner.id, tenantId: tenant.id });
       if (options.platformAdminOwner) await this.roles.assign('platform_admin', { userId: owner.id, tenantId: null });

@@ -3,6 +3,7 @@
  * application is built without connecting to any database: only its route metadata is read.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { ModulesContainer } from '@nestjs/core';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -17,7 +18,7 @@ import { adminOpenApiDocument } from './openapi-document.js';
 
 const { config } = loadConfig({ OPENTRUSTY_LOG_LEVEL: 'silent' });
 const orm = new MikroORM(buildOrmConfig('postgresql://unused@127.0.0.1:1/unused', config.database));
-const app = await createAdminApp({ config, orm, lifecycle: new LifecycleState(), logger: pino({ level: 'silent' }), clock: new SystemClock() });
+const app = await createAdminApp({ config, orm, lifecycle: new LifecycleState(), logger: pino({ level: 'silent' }), clock: new SystemClock(), keyEncryptionKey: randomBytes(32) });
 const path = `${projectRoot()}/docs/openapi.json`;
 writeFileSync(path, `${JSON.stringify(adminOpenApiDocument(app.get(ModulesContainer)), null, 2)}\n`);
 await app.close();

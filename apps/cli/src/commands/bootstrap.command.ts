@@ -2,11 +2,10 @@ import type { Logger } from 'pino';
 import { TENANT_SLUG_PATTERN } from '#tenancy/tenant-slug.js';
 import { AlreadyBootstrappedError, OperatorBootstrapService } from '#tenancy/operator-bootstrap.service.js';
 import type { AppConfig } from '#platform/config/app-config.js';
-import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
-import { SystemClock } from '#platform/time/clock.js';
 import { CliError } from '../cli-error.js';
 import { openDatabase } from '../runtime/database-runtime.js';
 import { withCliServices } from '../runtime/cli-context.js';
+import { processContext } from '../runtime/process-context.js';
 
 export interface BootstrapOptions {
   readonly tenant: string;
@@ -31,7 +30,7 @@ export async function bootstrapCommand(options: BootstrapOptions, config: AppCon
   validateBootstrapOptions(options);
   const database = await openDatabase(config, logger);
   try {
-    const context = { config, orm: database.orm, lifecycle: new LifecycleState(), logger, clock: new SystemClock() };
+    const context = processContext(config, database, logger);
     const result = await withCliServices(context, (services) => services.get(OperatorBootstrapService).bootstrap(options.tenant, options.email, options.password)).catch((error: unknown) => {
       if (error instanceof AlreadyBootstrappedError) throw new CliError(error.message, ALREADY_BOOTSTRAPPED_EXIT_CODE);
       throw error;

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import { applyMigrations, pendingMigrationNames } from '#database/migrations/migration-runner.js';
 import type { AppConfig } from '#platform/config/app-config.js';
-import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
-import { SystemClock } from '#platform/time/clock.js';
 import { openDatabase } from '../runtime/database-runtime.js';
 import { shutDownGracefully } from '../runtime/graceful-shutdown.js';
 import { type PlaneSelection, type RunningPlane, startPlanes } from '../runtime/planes.js';
 import { CliError } from '../cli-error.js';
-import { withCliServices } from '../runtime/cli-context.js';
+import type { INestApplicationContext } from '@nestjs/common';
+import { openCliServices, withCliServices } from '../runtime/cli-context.js';
+import { KeyMaintenanceScheduler } from '../runtime/key-maintenance.scheduler.js';
+import { processContext } from '../runtime/process-context.js';
 import { OperatorBootstrapService } from '#tenancy/operator-bootstrap.service.js';
 import type { PlaneContext } from '#platform/plane-context.js';
 
@@ -18,9 +19,11 @@ import type { PlaneContext } from '#platform/plane-context.js';
  */
 export async function serveCommand(plane: PlaneSelection, config: AppConfig, logger: Logger): Promise<number> {
   const database = await openDatabase(config, logger);
-  const lifecycle = new LifecycleState();
+  const context = processContext(config, database, logger);
   let planes: RunningPlane[];
   let developmentOperator: DevelopmentOperator | undefined;
+  let background: INestApplicationContext | undefined;
+  let scheduler: KeyMaintenanceScheduler | undefined;
   try {
     if (config.migrateOnStart) {
       const applied = await applyMigrations(database.orm, database.url, config.database);
@@ -31,10 +34,14 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
         throw new CliError(`migrations are pending (${pending.join(', ')}); run \`opentrusty migrate\` first, or set OPENTRUSTY_MIGRATE_ON_START=true`, 1);
       }
     }
-    const context = { config, orm: database.orm, lifecycle, logger, clock: new SystemClock() };
     developmentOperator = database.embedded ? await ensureDevelopmentOperator(context) : undefined;
+    background = await openCliServices(context);
+    scheduler = new KeyMaintenanceScheduler(background, context);
+    await scheduler.start();
     planes = await startPlanes(context, plane);
   } catch (error) {
+    await scheduler?.stop();
+    await background?.close();
     await database.close();
     throw error;
   }
@@ -49,7 +56,17 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
   const impatient = () => process.exit(130);
   process.once('SIGINT', impatient);
   process.once('SIGTERM', impatient);
-  await shutDownGracefully(planes.map((p) => p.app), () => database.close(), lifecycle, config, logger);
+  await shutDownGracefully(
+    planes.map((p) => p.app),
+    async () => {
+      await scheduler.stop();
+      await background.close();
+      await database.close();
+    },
+    context.lifecycle,
+    config,
+    logger,
+  );
   return 0;
 }
 

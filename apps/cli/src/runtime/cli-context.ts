@@ -19,10 +19,15 @@ class CliModule {
  * (no server) and a fresh ORM request context, as one request would have.
  */
 export async function withCliServices<T>(context: PlaneContext, work: (services: INestApplicationContext) => Promise<T>): Promise<T> {
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(context), { logger: new NestLoggerAdapter(context.logger), abortOnError: false });
+  const app = await openCliServices(context);
   try {
     return await RequestContext.create(context.orm.em, () => work(app));
   } finally {
     await app.close();
   }
+}
+
+/** The services of the planes without any HTTP server, for commands and background jobs. */
+export function openCliServices(context: PlaneContext): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(CliModule.forRoot(context), { logger: new NestLoggerAdapter(context.logger), abortOnError: false });
 }

@@ -26,6 +26,15 @@ export interface PasswordHashConfig {
   readonly parallelism: number;
 }
 
+export interface SigningKeyConfig {
+  /** A staged key is published this long before it signs anything. */
+  readonly publicationDelaySeconds: number;
+  /** A new key is staged automatically when the active one is this old. */
+  readonly rotationIntervalDays: number;
+  /** How long a process may reuse its copy of a tenant's key set. */
+  readonly cacheSeconds: number;
+}
+
 export interface AppConfig {
   readonly database: DatabaseConfig;
   readonly dataDir: string;
@@ -48,4 +57,6 @@ export interface AppConfig {
   readonly passwordHash: PasswordHashConfig;
   /** Origins allowed to call the admin API from a browser, with credentials. */
   readonly adminCorsOrigins: readonly string[];
+  readonly idTokenTtlSeconds: number;
+  readonly signingKeys: SigningKeyConfig;
 }

@@ -98,6 +98,10 @@ export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_ARGON2_TIME_COST: integerIn(1, 100).default(2),
   OPENTRUSTY_ARGON2_PARALLELISM: integerIn(1, 16).default(1),
   OPENTRUSTY_ADMIN_CORS_ORIGINS: originList.default([]),
+  OPENTRUSTY_ID_TOKEN_TTL_SECONDS: integerIn(60, 86_400).default(600),
+  OPENTRUSTY_KEY_PUBLICATION_DELAY_SECONDS: integerIn(0, 30 * 86_400).default(86_400),
+  OPENTRUSTY_KEY_ROTATION_INTERVAL_DAYS: integerIn(1, 3_650).default(90),
+  OPENTRUSTY_KEY_CACHE_SECONDS: integerIn(0, 3_600).default(10),
 });
 
 /** Variables whose values must never be echoed back in an error message or a log line. */
