@@ -7,6 +7,7 @@ import { createOrm } from '#database/orm.factory.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
 import { createRootLogger } from '#platform/logging/root-logger.js';
+import { freePort } from './cli-process.js';
 import { ManualClock } from './manual-clock.js';
 import { testConfig } from './test-config.js';
 
@@ -55,4 +56,21 @@ export async function startTestPlanes(databaseUrl: string, env: Record<string, s
       await orm.close(true);
     },
   };
+}
+
+export interface ListeningPlanes extends TestPlanes {
+  /** The auth plane's origin, which is also its OPENTRUSTY_PUBLIC_URL: issuers are `${authOrigin}/t/{slug}`. */
+  readonly authOrigin: string;
+  readonly adminOrigin: string;
+}
+
+/** Both planes listening on free loopback ports, with public URLs that match, for real clients (RP libraries, browsers). */
+export async function startListeningPlanes(databaseUrl: string, env: Record<string, string> = {}): Promise<ListeningPlanes> {
+  const [authPort, adminPort] = [await freePort(), await freePort()];
+  const authOrigin = `http://127.0.0.1:${authPort}`;
+  const adminOrigin = `http://127.0.0.1:${adminPort}`;
+  const planes = await startTestPlanes(databaseUrl, { OPENTRUSTY_PUBLIC_URL: authOrigin, OPENTRUSTY_ADMIN_PUBLIC_URL: adminOrigin, ...env });
+  await planes.auth.listen(authPort, '127.0.0.1');
+  await planes.admin.listen(adminPort, '127.0.0.1');
+  return Object.assign(planes, { authOrigin, adminOrigin });
 }

@@ -1,10 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
-import { OAuthKeysModule } from '#oauth/oauth-keys.module.js';
+import { IssuerResolver } from '#oauth/issuer/issuer.resolver.js';
 import { SigningKeysReadiness } from '#oauth/keys/signing-keys.readiness.js';
+import { OAuthKeysModule } from '#oauth/oauth-keys.module.js';
 import type { PlaneContext } from '#platform/plane-context.js';
 import { PlatformModule } from '#platform/platform.module.js';
+import { TenancyDataModule } from '#tenancy/tenancy-data.module.js';
+import { DiscoveryController } from './discovery/discovery.controller.js';
 
 /** The auth plane: per-tenant OAuth 2.0 / OpenID Connect issuers under /t/{slug} (SPEC §5) and the probes. */
 @Module({})
@@ -12,7 +15,15 @@ export class AuthPlaneModule {
   static forRoot(context: PlaneContext): DynamicModule {
     return {
       module: AuthPlaneModule,
-      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] })],
+      imports: [
+        PlatformModule.forRoot(context),
+        DatabaseModule.forRoot(context.orm),
+        HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }),
+        TenancyDataModule,
+        OAuthKeysModule,
+      ],
+      controllers: [DiscoveryController],
+      providers: [IssuerResolver],
     };
   }
 }

@@ -20,6 +20,8 @@ export class DomainError extends Error {
     message: string,
     /** Safe extra members of the error body (e.g. validation `errors`). Never secrets or submitted values. */
     readonly details?: Readonly<Record<string, unknown>>,
+    /** Response headers that belong to the error (WWW-Authenticate, Retry-After). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = new.target.name;

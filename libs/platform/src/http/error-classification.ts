@@ -10,6 +10,7 @@ export interface ClassifiedError {
   readonly title: string;
   readonly detail: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  readonly headers?: Readonly<Record<string, string>>;
   /** True for failures that are ours (5xx): logged with the error, never shown to the client. */
   readonly unexpected: boolean;
 }
@@ -99,7 +100,15 @@ function known(status: number, code: string, detail: string, details?: Readonly<
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof DomainError) {
     const status = STATUS_BY_KIND[error.kind];
-    return { status, code: error.code, title: titleFor(status), detail: error.message, details: error.details, unexpected: status >= 500 && error.kind !== 'unavailable' };
+    return {
+      status,
+      code: error.code,
+      title: titleFor(status),
+      detail: error.message,
+      details: error.details,
+      headers: error.headers,
+      unexpected: status >= 500 && error.kind !== 'unavailable',
+    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -22,6 +22,7 @@ export function requestIdOf(req: Request): string | undefined {
 /** Writes a classified error on an Express response in the plane's format. */
 export function renderError(renderer: ErrorRenderer, req: Request, res: Response, error: ClassifiedError): void {
   if (error.status === 503) res.setHeader('Retry-After', '5');
+  for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
   const { contentType, body } = renderer.format(error, requestIdOf(req));
   res.status(error.status).type(contentType).send(body);
 }
