@@ -2,6 +2,8 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000000_create_tenants } from './Migration20261129000000_create_tenants.js';
 import { Migration20261129000100_identity_and_access } from './Migration20261129000100_identity_and_access.js';
 import { Migration20261129000200_signing_keys } from './Migration20261129000200_signing_keys.js';
+import { Migration20261129000300_oauth_clients } from './Migration20261129000300_oauth_clients.js';
+import { Migration20261129000400_oauth_grants } from './Migration20261129000400_oauth_grants.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -11,4 +13,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000000_create_tenants', class: Migration20261129000000_create_tenants },
   { name: 'Migration20261129000100_identity_and_access', class: Migration20261129000100_identity_and_access },
   { name: 'Migration20261129000200_signing_keys', class: Migration20261129000200_signing_keys },
+  { name: 'Migration20261129000300_oauth_clients', class: Migration20261129000300_oauth_clients },
+  { name: 'Migration20261129000400_oauth_grants', class: Migration20261129000400_oauth_grants },
 ];

@@ -3,6 +3,7 @@ import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@
 import { User } from '#identity/user.entity.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Tenant } from '#tenancy/tenant.entity.js';
+import { OAuthClient } from '#oauth/clients/oauth-client.entity.js';
 import { Role } from './role.entity.js';
 
 /**
@@ -11,7 +12,7 @@ import { Role } from './role.entity.js';
  */
 @Entity({ tableName: 'role_assignments' })
 @Unique({ name: 'role_assignments_user_id_role_key_unique', properties: ['user', 'role'] })
-@Unique({ name: 'role_assignments_client_id_role_key_unique', properties: ['clientId', 'role'] })
+@Unique({ name: 'role_assignments_client_id_role_key_unique', properties: ['client', 'role'] })
 @Index({ name: 'role_assignments_one_owner_per_tenant', expression: `create unique index "role_assignments_one_owner_per_tenant" on "role_assignments" ("tenant_id") where "role_key" = 'tenant_owner'` })
 @Index({ name: 'role_assignments_role_key_index', properties: ['role'] })
 @Check({ name: 'role_assignments_subject_check', expression: '(user_id is null) <> (client_id is null)' })
@@ -31,9 +32,9 @@ export class RoleAssignment {
   @ManyToOne(() => User, { nullable: true, deleteRule: 'cascade', updateRule: 'no action' })
   user?: User | null;
 
-  /** The OAuth client holding the role (service accounts); its foreign key arrives with the clients table. */
-  @Property({ type: 'uuid', nullable: true })
-  clientId?: string | null;
+  /** The OAuth client holding the role (service accounts). */
+  @ManyToOne(() => OAuthClient, { nullable: true, fieldName: 'client_id', deleteRule: 'cascade', updateRule: 'no action' })
+  client?: OAuthClient | null;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

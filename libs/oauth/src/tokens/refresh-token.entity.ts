@@ -1,0 +1,59 @@
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+
+/**
+ * A refresh token (SPEC §5.4). Each use rotates it: the row is marked `rotatedAt` and a new one
+ * joins the same family. Presenting a rotated token again revokes the whole family (reuse
+ * detection). `expiresAt` is the family's end, fixed at the original grant.
+ */
+@Entity({ tableName: 'oauth_refresh_tokens' })
+@Index({ name: 'oauth_refresh_tokens_family_id_index', properties: ['familyId'] })
+@Index({ name: 'oauth_refresh_tokens_session_id_index', properties: ['sessionId'] })
+@Index({ name: 'oauth_refresh_tokens_client_id_index', properties: ['clientId'] })
+@Index({ name: 'oauth_refresh_tokens_user_id_index', properties: ['userId'] })
+@Index({ name: 'oauth_refresh_tokens_expires_at_index', properties: ['expiresAt'] })
+export class RefreshToken {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  tenantId!: string;
+
+  @Property({ type: 'uuid' })
+  clientId!: string;
+
+  @Property({ type: 'uuid' })
+  userId!: string;
+
+  @Property({ type: 'uuid' })
+  familyId!: string;
+
+  @Property({ type: 'string', length: 64 })
+  @Unique({ name: 'oauth_refresh_tokens_token_hash_unique' })
+  tokenHash!: string;
+
+  @Property({ type: 'text' })
+  scope!: string;
+
+  /** Granted with offline_access: it survives the end of the session it came from. */
+  @Property({ type: 'boolean' })
+  offline!: boolean;
+
+  @Property({ type: 'uuid', nullable: true })
+  sessionId?: string | null;
+
+  /** When the user authenticated, for ID tokens issued on refresh. */
+  @Property({ type: 'datetime' })
+  authTime!: Date;
+
+  @Property({ type: 'datetime' })
+  createdAt!: Date;
+
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  @Property({ type: 'datetime', nullable: true })
+  rotatedAt?: Date | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  revokedAt?: Date | null;
+}
