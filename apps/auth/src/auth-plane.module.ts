@@ -4,10 +4,12 @@ import { HealthModule } from '#health/health.module.js';
 import { IssuerResolver } from '#oauth/issuer/issuer.resolver.js';
 import { SigningKeysReadiness } from '#oauth/keys/signing-keys.readiness.js';
 import { OAuthKeysModule } from '#oauth/oauth-keys.module.js';
+import { OAuthTokensModule } from '#oauth/oauth-tokens.module.js';
 import type { PlaneContext } from '#platform/plane-context.js';
 import { PlatformModule } from '#platform/platform.module.js';
 import { TenancyDataModule } from '#tenancy/tenancy-data.module.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
+import { TokenController } from './token/token.controller.js';
 
 /** The auth plane: per-tenant OAuth 2.0 / OpenID Connect issuers under /t/{slug} (SPEC §5) and the probes. */
 @Module({})
@@ -21,8 +23,9 @@ export class AuthPlaneModule {
         HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }),
         TenancyDataModule,
         OAuthKeysModule,
+        OAuthTokensModule,
       ],
-      controllers: [DiscoveryController],
+      controllers: [DiscoveryController, TokenController],
       providers: [IssuerResolver],
     };
   }

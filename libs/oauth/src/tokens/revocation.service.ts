@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '#platform/time/clock.js';
+import { type OAuthParameters, required } from '../http/form-parameters.js';
+import type { Issuer } from '../issuer/issuer.js';
+import type { RegisteredClient } from '../issuer/issuer-client.repository.js';
+import { hashOpaqueToken, isWellFormedOpaqueToken } from './opaque-token.js';
+import { TokenRepository } from './token.repository.js';
+
+/**
+ * RFC 7009: revokes a token the requesting client holds. A refresh token takes its whole family
+ * and the access tokens issued from it along (SPEC §5.5). Unknown tokens, other clients' tokens
+ * and tokens of other tenants change nothing, and the answer is the same 200 either way.
+ */
+@Injectable()
+export class RevocationService {
+  constructor(
+    private readonly tokens: TokenRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async revoke(issuer: Issuer, client: RegisteredClient, parameters: OAuthParameters): Promise<void> {
+    const token = required(parameters, 'token');
+    if (!isWellFormedOpaqueToken(token)) return;
+    const hash = hashOpaqueToken(token);
+    const now = this.clock.now();
+    const revokeRefresh = async () => (await this.tokens.revokeRefreshFamilyByToken(issuer.tenant.id, client.id, hash, now)) !== null;
+    const revokeAccess = async () => (await this.tokens.revokeAccessToken(issuer.tenant.id, client.id, hash, now)) > 0;
+    const order = parameters.token_type_hint === 'access_token' ? [revokeAccess, revokeRefresh] : [revokeRefresh, revokeAccess];
+    for (const attempt of order) if (await attempt()) return;
+  }
+}

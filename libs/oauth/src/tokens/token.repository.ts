@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+
+export interface NewAccessToken {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly userId: string | null;
+  readonly tokenHash: string;
+  readonly scope: string;
+  readonly grantId: string | null;
+  readonly sessionId: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** A token as introspection and UserInfo see it, with the live state of its client and user. */
+export interface TokenState {
+  readonly kind: 'access_token' | 'refresh_token';
+  readonly id: string;
+  readonly clientId: string;
+  readonly userId: string | null;
+  readonly scope: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  /** Revoked, rotated (refresh), expired, or its client or user is no longer active. */
+  readonly active: boolean;
+}
+
+interface StateRow {
+  id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  created_at: Date;
+  expires_at: Date;
+  active: boolean;
+}
+
+/**
+ * Access and refresh token rows, by plain SQL: each protocol step is one statement, and every
+ * statement carries the tenant, so a token of another tenant is simply not found.
+ */
+@Injectable()
+export class TokenRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async insertAccessToken(token: NewAccessToken): Promise<void> {
+    await this.em.execute(
+      `insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [token.id, token.tenantId, token.clientId, token.userId, token.tokenHash, token.scope, token.grantId, token.sessionId, token.createdAt, token.expiresAt],
+      'run',
+    );
+  }
+
+  /** The access token's state, judged at `now` against its own expiry and the live client and user. */
+  async accessTokenState(tenantId: string, tokenHash: string, now: Date): Promise<TokenState | null> {
+    const [row] = await this.em.execute<StateRow[]>(
+      `select a.id, a.client_id, a.user_id, a.scope, a.created_at, a.expires_at,
+              (a.revoked_at is null and a.expires_at > ? and c.status = 'active' and c.deleted_at is null
+               and (a.user_id is null or u.status = 'active')) as active
+         from oauth_access_tokens a
+         join oauth_clients c on c.id = a.client_id
+         left join users u on u.id = a.user_id
+        where a.token_hash = ? and a.tenant_id = ?`,
+      [now, tokenHash, tenantId],
+    );
+    return row ? toState('access_token', row) : null;
+  }
+
+  async refreshTokenState(tenantId: string, tokenHash: string, now: Date): Promise<TokenState | null> {
+    const [row] = await this.em.execute<StateRow[]>(
+      `select r.id, r.client_id, r.user_id, r.scope, r.created_at, r.expires_at,
+              (r.revoked_at is null and r.rotated_at is null and r.expires_at > ? and c.status = 'active' and c.deleted_at is null
+               and u.status = 'active') as active
+         from oauth_refresh_tokens r
+         join oauth_clients c on c.id = r.client_id
+         join users u on u.id = r.user_id
+        where r.token_hash = ? and r.tenant_id = ?`,
+      [now, tokenHash, tenantId],
+    );
+    return row ? toState('refresh_token', row) : null;
+  }
+
+  /** Revokes an access token, only if it was issued to `clientId` (RFC 7009 §2.1). */
+  async revokeAccessToken(tenantId: string, clientId: string, tokenHash: string, at: Date): Promise<number> {
+    const rows = await this.em.execute<{ id: string }[]>(
+      `update oauth_access_tokens set revoked_at = ? where token_hash = ? and tenant_id = ? and client_id = ? and revoked_at is null returning id`,
+      [at, tokenHash, tenantId, clientId],
+    );
+    return rows.length;
+  }
+
+  /** Revokes the whole family of a refresh token issued to `clientId`, with the access tokens issued from it. */
+  async revokeRefreshFamilyByToken(tenantId: string, clientId: string, tokenHash: string, at: Date): Promise<string | null> {
+    const [row] = await this.em.execute<{ family_id: string }[]>(
+      `select family_id from oauth_refresh_tokens where token_hash = ? and tenant_id = ? and client_id = ?`,
+      [tokenHash, tenantId, clientId],
+    );
+    if (!row) return null;
+    await this.revokeGrant(tenantId, row.family_id, at);
+    return row.family_id;
+  }
+
+  /** Revokes every refresh and access token of a grant (a code's tokens, or a refresh family). */
+  async revokeGrant(tenantId: string, grantId: string, at: Date): Promise<void> {
+    await this.em.execute(
+      `with refresh as (
+         update oauth_refresh_tokens set revoked_at = ? where tenant_id = ? and family_id = ? and revoked_at is null returning id
+       )
+       update oauth_access_tokens set revoked_at = ? where tenant_id = ? and grant_id = ? and revoked_at is null`,
+      [at, tenantId, grantId, at, tenantId, grantId],
+      'run',
+    );
+  }
+}
+
+function toState(kind: TokenState['kind'], row: StateRow): TokenState {
+  return {
+    kind,
+    id: row.id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: row.scope,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+    active: row.active,
+  };
+}
