@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
-import { IssuerResolver } from '#oauth/issuer/issuer.resolver.js';
 import { SigningKeysReadiness } from '#oauth/keys/signing-keys.readiness.js';
 import { OAuthKeysModule } from '#oauth/oauth-keys.module.js';
 import { OAuthTokensModule } from '#oauth/oauth-tokens.module.js';
@@ -10,6 +9,11 @@ import { PlatformModule } from '#platform/platform.module.js';
 import { TenancyDataModule } from '#tenancy/tenancy-data.module.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { TokenController } from './token/token.controller.js';
+import { AuthorizeController } from './authorization/authorize.controller.js';
+import { AuthorizationFlow } from './authorization/authorization-flow.service.js';
+import { SignedInUser } from './session/signed-in-user.js';
+import { UserInfoController } from './userinfo/userinfo.controller.js';
+import { IdentityModule } from '#identity/identity.module.js';
 
 /** The auth plane: per-tenant OAuth 2.0 / OpenID Connect issuers under /t/{slug} (SPEC §5) and the probes. */
 @Module({})
@@ -24,9 +28,10 @@ export class AuthPlaneModule {
         TenancyDataModule,
         OAuthKeysModule,
         OAuthTokensModule,
+        IdentityModule,
       ],
-      controllers: [DiscoveryController, TokenController],
-      providers: [IssuerResolver],
+      controllers: [DiscoveryController, TokenController, AuthorizeController, UserInfoController],
+      providers: [AuthorizationFlow, SignedInUser],
     };
   }
 }

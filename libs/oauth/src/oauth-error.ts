@@ -4,7 +4,7 @@ import { DomainError, type ErrorKind } from '#platform/errors/domain-error.js';
 export const OAUTH_ERROR_CODES = new Set<string>([
   'invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_token',
   'access_denied', 'unsupported_response_type', 'login_required', 'consent_required', 'interaction_required', 'server_error',
-  'temporarily_unavailable', 'not_found', 'tenant_suspended',
+  'temporarily_unavailable', 'not_found', 'tenant_suspended', 'insufficient_scope',
 ]);
 
 export type OAuthErrorCode =
@@ -23,7 +23,8 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'temporarily_unavailable'
   | 'not_found'
-  | 'tenant_suspended';
+  | 'tenant_suspended'
+  | 'insufficient_scope';
 
 const KIND: Readonly<Record<OAuthErrorCode, ErrorKind>> = {
   invalid_request: 'invalid_input',
@@ -42,6 +43,7 @@ const KIND: Readonly<Record<OAuthErrorCode, ErrorKind>> = {
   temporarily_unavailable: 'unavailable',
   not_found: 'not_found',
   tenant_suspended: 'forbidden',
+  insufficient_scope: 'forbidden',
 };
 
 /**

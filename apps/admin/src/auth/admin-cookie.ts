@@ -1,5 +1,6 @@
 import type { CookieOptions, Request, Response } from 'express';
 import type { AppConfig } from '#platform/config/app-config.js';
+import { readCookie } from '#platform/http/cookies.js';
 
 /**
  * The console session cookie (SPEC §5.3): HttpOnly, SameSite=Strict, Path=/, and Secure with
@@ -28,14 +29,4 @@ export class AdminCookie {
     const { maxAge: _maxAge, ...options } = this.options;
     res.clearCookie(this.name, options);
   }
-}
-
-/** The value of one cookie from a Cookie header (first occurrence), without decoding. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
 }

@@ -2,7 +2,9 @@ import { Controller, Header, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ClientAuthenticator } from '#oauth/clients/client-authenticator.js';
 import { OAuthError } from '#oauth/oauth-error.js';
+import { AuthorizationCodeGrant } from '#oauth/tokens/authorization-code.grant.js';
 import { ClientCredentialsGrant } from '#oauth/tokens/client-credentials.grant.js';
+import { RefreshTokenGrant } from '#oauth/tokens/refresh-token.grant.js';
 import { IntrospectionService } from '#oauth/tokens/introspection.service.js';
 import { RevocationService } from '#oauth/tokens/revocation.service.js';
 import type { TokenResponse } from '#oauth/tokens/token-response.js';
@@ -15,6 +17,8 @@ export class TokenController {
   constructor(
     private readonly clients: ClientAuthenticator,
     private readonly clientCredentials: ClientCredentialsGrant,
+    private readonly authorizationCode: AuthorizationCodeGrant,
+    private readonly refreshToken: RefreshTokenGrant,
     private readonly introspection: IntrospectionService,
     private readonly revocation: RevocationService,
   ) {}
@@ -27,6 +31,10 @@ export class TokenController {
     const { issuer, client } = await this.clients.authenticate(slug, req.get('authorization'), parameters, { allowPublic: true });
     const grantType = required(parameters, 'grant_type');
     switch (grantType) {
+      case 'authorization_code':
+        return this.authorizationCode.exchange(issuer, client, parameters);
+      case 'refresh_token':
+        return this.refreshToken.exchange(issuer, client, parameters);
       case 'client_credentials':
         return this.clientCredentials.exchange(issuer, client, parameters);
       default:

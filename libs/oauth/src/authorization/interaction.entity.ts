@@ -31,6 +31,14 @@ export class Interaction {
   @Property({ type: 'uuid' })
   tenantId!: string;
 
+  /**
+   * Hex SHA-256 of the browser-binding secret: set as an HttpOnly cookie when the interaction
+   * starts and echoed in each form as its CSRF token, so only the browser that began the
+   * interaction can sign in or consent through it (no login CSRF).
+   */
+  @Property({ type: 'string', length: 64 })
+  bindingHash!: string;
+
   @Property({ type: 'json' })
   request!: AuthorizationRequest;
 

@@ -14,6 +14,29 @@ export interface NewAccessToken {
   readonly expiresAt: Date;
 }
 
+export interface RefreshRotation {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly tokenHash: string;
+  /** A narrower scope for the new access token, or null for the same scope. */
+  readonly scope: string | null;
+  readonly refreshId: string;
+  readonly refreshHash: string;
+  readonly accessId: string;
+  readonly accessHash: string;
+  readonly accessExpiresAt: Date;
+  readonly now: Date;
+}
+
+export interface RotatedRefreshToken {
+  readonly familyId: string;
+  readonly userId: string;
+  readonly sessionId: string | null;
+  readonly scope: string;
+  readonly accessScope: string;
+  readonly authTime: Date;
+}
+
 /** A token as introspection and UserInfo see it, with the live state of its client and user. */
 export interface TokenState {
   readonly kind: 'access_token' | 'refresh_token';
@@ -81,6 +104,54 @@ export class TokenRepository {
       [now, tokenHash, tenantId],
     );
     return row ? toState('refresh_token', row) : null;
+  }
+
+  /**
+   * Rotates a refresh token in one statement (SPEC §5.4): the presented token is marked used and
+   * a new token of the same family (same scope and family lifetime) and a new access token
+   * (possibly narrower scope) are inserted. Nothing happens unless the token is unused,
+   * unrevoked, unexpired, issued to this client, its user is active and `scope` is within it;
+   * concurrent rotations of one token (on any replicas) therefore succeed at most once.
+   */
+  async rotateRefreshToken(rotation: RefreshRotation): Promise<RotatedRefreshToken | null> {
+    const [row] = await this.em.execute<{ family_id: string; user_id: string; session_id: string | null; scope: string; auth_time: Date; access_scope: string }[]>(
+      `with old as (
+         update oauth_refresh_tokens r set rotated_at = ?
+          where r.token_hash = ? and r.tenant_id = ? and r.client_id = ?
+            and r.rotated_at is null and r.revoked_at is null and r.expires_at > ?
+            and exists (select 1 from users u where u.id = r.user_id and u.status = 'active')
+            and (?::text is null or string_to_array(?::text, ' ') <@ string_to_array(r.scope, ' '))
+          returning r.*
+       ),
+       next_refresh as (
+         insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
+         select ?, tenant_id, client_id, user_id, family_id, ?, scope, offline, session_id, auth_time, ?, expires_at from old
+       ),
+       next_access as (
+         insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
+         select ?, tenant_id, client_id, user_id, ?, coalesce(?::text, scope), family_id, session_id, ?, ? from old
+       )
+       select family_id, user_id, session_id, scope, auth_time, coalesce(?::text, scope) as access_scope from old`,
+      [
+        rotation.now, rotation.tokenHash, rotation.tenantId, rotation.clientId, rotation.now, rotation.scope, rotation.scope,
+        rotation.refreshId, rotation.refreshHash, rotation.now,
+        rotation.accessId, rotation.accessHash, rotation.scope, rotation.now, rotation.accessExpiresAt,
+        rotation.scope,
+      ],
+    );
+    return row
+      ? { familyId: row.family_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, accessScope: row.access_scope, authTime: new Date(row.auth_time) }
+      : null;
+  }
+
+  /** The state of a refresh token this client presented, to explain a failed rotation. */
+  async refreshTokenOfClient(tenantId: string, clientId: string, tokenHash: string): Promise<{ familyId: string; rotated: boolean; revoked: boolean; scope: string } | null> {
+    const [row] = await this.em.execute<{ family_id: string; rotated: boolean; revoked: boolean; scope: string }[]>(
+      `select family_id, rotated_at is not null as rotated, revoked_at is not null as revoked, scope from oauth_refresh_tokens
+        where token_hash = ? and tenant_id = ? and client_id = ?`,
+      [tokenHash, tenantId, clientId],
+    );
+    return row ? { familyId: row.family_id, rotated: row.rotated, revoked: row.revoked, scope: row.scope } : null;
   }
 
   /** Revokes an access token, only if it was issued to `clientId` (RFC 7009 §2.1). */

@@ -58,5 +58,8 @@ export interface AppConfig {
   /** Origins allowed to call the admin API from a browser, with credentials. */
   readonly adminCorsOrigins: readonly string[];
   readonly idTokenTtlSeconds: number;
+  readonly authorizationCodeTtlSeconds: number;
+  /** How long a sign-in or consent page may stay open before the authorization must restart. */
+  readonly interactionTtlSeconds: number;
   readonly signingKeys: SigningKeyConfig;
 }

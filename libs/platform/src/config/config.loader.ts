@@ -85,6 +85,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
       passwordHash: { memoryKib: raw.OPENTRUSTY_ARGON2_MEMORY_KIB, timeCost: raw.OPENTRUSTY_ARGON2_TIME_COST, parallelism: raw.OPENTRUSTY_ARGON2_PARALLELISM },
       adminCorsOrigins: raw.OPENTRUSTY_ADMIN_CORS_ORIGINS,
       idTokenTtlSeconds: raw.OPENTRUSTY_ID_TOKEN_TTL_SECONDS,
+      authorizationCodeTtlSeconds: raw.OPENTRUSTY_AUTHORIZATION_CODE_TTL_SECONDS,
+      interactionTtlSeconds: raw.OPENTRUSTY_INTERACTION_TTL_SECONDS,
       signingKeys: {
         publicationDelaySeconds: raw.OPENTRUSTY_KEY_PUBLICATION_DELAY_SECONDS,
         rotationIntervalDays: raw.OPENTRUSTY_KEY_ROTATION_INTERVAL_DAYS,

@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { type ClientInfo, SessionService } from '#identity/session.service.js';
+import { InvalidCredentialsError, SignInService } from '#identity/sign-in.service.js';
+import { checkAuthorizationRequest, checkClientAndRedirect } from '#oauth/authorization/authorization-request.js';
+import { AuthorizationPageError } from '#oauth/authorization/authorization-errors.js';
+import {
+  type AuthenticatedUser,
+  type AuthorizationOutcome,
+  AuthorizationService,
+  interactionFormToken,
+  interactionFormTokenMatches,
+} from '#oauth/authorization/authorization.service.js';
+import type { InteractionRow } from '#oauth/authorization/interaction.repository.js';
+import type { OAuthParameters } from '#oauth/http/form-parameters.js';
+import { type Issuer, issuerUrl } from '#oauth/issuer/issuer.js';
+import { IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
+import { OAuthError } from '#oauth/oauth-error.js';
+import { isUuid } from '#platform/ids/uuidv7.js';
+import { Inject } from '@nestjs/common';
+import type { AppConfig } from '#platform/config/app-config.js';
+import { APP_CONFIG } from '#platform/config/config.tokens.js';
+import { SignedInUser } from '../session/signed-in-user.js';
+
+/** Where the browser goes next, or which page it sees. */
+export type FlowStep =
+  | { readonly kind: 'redirect'; readonly location: string }
+  | { readonly kind: 'login'; readonly page: LoginView }
+  | { readonly kind: 'consent'; readonly page: ConsentView };
+
+export interface InteractionView {
+  readonly slug: string;
+  readonly tenantName: string;
+  readonly clientName: string;
+  readonly handle: string;
+  readonly csrfToken: string;
+  readonly redirectUri: string;
+}
+
+export interface LoginView extends InteractionView {
+  readonly email?: string;
+  readonly error?: string;
+  readonly status?: number;
+}
+
+export interface ConsentView extends InteractionView {
+  readonly scopes: readonly string[];
+}
+
+export interface SignInResult {
+  readonly step: FlowStep;
+  /** Set when the user signed in: the new session's cookie value. */
+  readonly sessionToken?: string;
+}
+
+const EXPIRED = new AuthorizationPageError(400, 'This sign-in has expired', 'Go back to the application and start again.');
+
+/**
+ * The browser side of an authorization (SPEC §5.1–5.2): the authorize request, the sign-in page
+ * and its submission, the consent page and its decision. Each step works from the stored
+ * interaction, never from a URL the browser supplies.
+ */
+@Injectable()
+export class AuthorizationFlow {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clients: IssuerClientRepository,
+    private readonly authorization: AuthorizationService,
+    private readonly signIn: SignInService,
+    private readonly sessions: SessionService,
+    private readonly signedIn: SignedInUser,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async authorize(slug: string, parameters: OAuthParameters, sessionToken: string | undefined, browserSecret: () => string): Promise<FlowStep> {
+    const { issuer, client: found } = await this.issuerAndClient(slug, parameters.client_id);
+    const { client, redirectUri } = checkClientAndRedirect(parameters, found);
+    const request = checkAuthorizationRequest(parameters, client, redirectUri, issuer.url);
+    const user = await this.signedIn.of(issuer, sessionToken);
+    return this.toStep(issuer, await this.authorization.decide(issuer, client, request, user, browserSecret()));
+  }
+
+  async showLogin(slug: string, handle: string | undefined, browserSecret: string | undefined): Promise<LoginView> {
+    const { issuer, interaction, client } = await this.interaction(slug, handle, browserSecret);
+    return { ...this.view(issuer, client, interaction, handle!, browserSecret!), ...(interaction.request.loginHint ? { email: interaction.request.loginHint } : {}) };
+  }
+
+  /** Checks the password; on success rotates the session and continues the authorization. */
+  async submitLogin(slug: string, form: OAuthParameters, sessionToken: string | undefined, browserSecret: string | undefined, clientInfo: ClientInfo): Promise<SignInResult> {
+    const { issuer, interaction, client } = await this.interaction(slug, form.interaction, browserSecret);
+    this.assertFormToken(browserSecret!, form.interaction!, form.csrf_token);
+    const view = this.view(issuer, client, interaction, form.interaction!, browserSecret!);
+    if (!form.email || !form.password) return { step: { kind: 'login', page: { ...view, email: form.email ?? '', error: 'Enter your email and password.', status: 400 } } };
+    let outcome;
+    try {
+      outcome = await this.signIn.signIn(issuer.tenant.slug, form.email, form.password);
+    } catch (error) {
+      if (!(error instanceof InvalidCredentialsError)) throw error;
+      await this.em.flush();
+      return { step: { kind: 'login', page: { ...view, email: form.email, error: error.message, status: 401 } } };
+    }
+    if (sessionToken) await this.sessions.endByToken(sessionToken, 'auth');
+    const { session, token } = this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo);
+    await this.em.flush();
+    const user: AuthenticatedUser = { userId: outcome.user.id, sessionId: session.id, authTime: session.createdAt };
+    const next = await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true });
+    await this.authorization.finish(issuer, interaction);
+    return { step: await this.toStep(issuer, next), sessionToken: token };
+  }
+
+  async showConsent(slug: string, handle: string | undefined, sessionToken: string | undefined, browserSecret: string | undefined): Promise<ConsentView> {
+    const { issuer, interaction, client } = await this.interaction(slug, handle, browserSecret);
+    await this.consentingUser(issuer, interaction, sessionToken);
+    return { ...this.view(issuer, client, interaction, handle!, browserSecret!), scopes: interaction.request.scope.split(' ') };
+  }
+
+  async submitConsent(slug: string, form: OAuthParameters, sessionToken: string | undefined, browserSecret: string | undefined): Promise<FlowStep> {
+    const { issuer, interaction, client } = await this.interaction(slug, form.interaction, browserSecret);
+    this.assertFormToken(browserSecret!, form.interaction!, form.csrf_token);
+    const user = await this.consentingUser(issuer, interaction, sessionToken);
+    await this.authorization.finish(issuer, interaction);
+    if (form.decision !== 'allow') return this.toStep(issuer, this.authorization.errorRedirect(issuer, interaction.request, 'access_denied', 'The user denied the request.'));
+    await this.authorization.rememberConsent(issuer, user.userId, client.id, interaction.request.scope);
+    return this.toStep(issuer, await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true, consent: true }));
+  }
+
+  private async issuerAndClient(slug: string, clientId: string | undefined): Promise<{ issuer: Issuer; client: RegisteredClient | null }> {
+    const found = await this.clients.find(slug, clientId && isUuid(clientId) ? clientId : undefined);
+    if (!found) throw new OAuthError('not_found', 'There is no sign-in service at this address.');
+    if (found.tenant.status !== 'active') throw new OAuthError('tenant_suspended', 'This organisation’s sign-in is suspended.');
+    return { issuer: { tenant: found.tenant, url: issuerUrl(this.config.publicUrl, found.tenant.slug) }, client: found.client };
+  }
+
+  private async interaction(slug: string, handle: string | undefined, browserSecret: string | undefined): Promise<{ issuer: Issuer; interaction: InteractionRow; client: RegisteredClient }> {
+    if (!handle) throw EXPIRED;
+    const { issuer } = await this.issuerAndClient(slug, undefined);
+    const interaction = await this.authorization.pendingInteraction(issuer, handle, browserSecret);
+    if (!interaction) throw EXPIRED;
+    const { client } = await this.issuerAndClient(slug, interaction.request.clientId);
+    if (!client || client.status !== 'active') throw EXPIRED;
+    return { issuer, interaction, client };
+  }
+
+  /** Consent belongs to the user who signed in for this interaction, in this browser's session. */
+  private async consentingUser(issuer: Issuer, interaction: InteractionRow, sessionToken: string | undefined): Promise<AuthenticatedUser> {
+    const user = await this.signedIn.of(issuer, sessionToken);
+    if (!user || user.userId !== interaction.userId || user.sessionId !== interaction.sessionId) throw EXPIRED;
+    return user;
+  }
+
+  private assertFormToken(browserSecret: string, handle: string, presented: string | undefined): void {
+    if (!interactionFormTokenMatches(browserSecret, handle, presented)) {
+      throw new AuthorizationPageError(403, 'This form has expired', 'Reload the page and try again.');
+    }
+  }
+
+  private view(issuer: Issuer, client: RegisteredClient, interaction: InteractionRow, handle: string, browserSecret: string): InteractionView {
+    return {
+      slug: issuer.tenant.slug,
+      tenantName: issuer.tenant.name,
+      clientName: client.name,
+      handle,
+      csrfToken: interactionFormToken(browserSecret, handle),
+      redirectUri: interaction.request.redirectUri,
+    };
+  }
+
+  private async toStep(issuer: Issuer, outcome: AuthorizationOutcome): Promise<FlowStep> {
+    if (outcome.kind === 'redirect') return outcome;
+    return { kind: 'redirect', location: `${issuer.url}/${outcome.step}?interaction=${outcome.handle}` };
+  }
+}

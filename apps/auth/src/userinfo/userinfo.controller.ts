@@ -1,0 +1,31 @@
+import { Controller, Get, Param, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { oauthParameters } from '#oauth/http/form-parameters.js';
+import { OAuthError } from '#oauth/oauth-error.js';
+import { UserInfoService } from '#oauth/tokens/userinfo.service.js';
+
+/** OIDC UserInfo, by GET or POST; the token in the Authorization header, or in the form body on POST (RFC 6750 §2). */
+@Controller('t/:slug')
+export class UserInfoController {
+  constructor(private readonly userInfo: UserInfoService) {}
+
+  @Get('userinfo')
+  byGet(@Param('slug') slug: string, @Req() req: Request) {
+    return this.userInfo.claims(slug, bearerToken(req, undefined));
+  }
+
+  @Post('userinfo')
+  byPost(@Param('slug') slug: string, @Req() req: Request) {
+    const body = req.is('application/x-www-form-urlencoded') ? oauthParameters(req.body).access_token : undefined;
+    return this.userInfo.claims(slug, bearerToken(req, body));
+  }
+}
+
+function bearerToken(req: Request, fromBody: string | undefined): string | undefined {
+  const header = req.get('authorization');
+  if (header !== undefined && fromBody !== undefined) throw new OAuthError('invalid_request', 'Send the access token in one place only.');
+  if (header === undefined) return fromBody;
+  const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
+  if (!match) throw new OAuthError('invalid_token', 'The Authorization header is not a Bearer token.', { 'WWW-Authenticate': 'Bearer realm="opentrusty", error="invalid_token"' });
+  return match[1];
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { AppConfig } from '#platform/config/app-config.js';
+import { APP_CONFIG } from '#platform/config/config.tokens.js';
+import { Clock } from '#platform/time/clock.js';
+import type { Issuer } from '../issuer/issuer.js';
+import type { RegisteredClient } from '../issuer/issuer-client.repository.js';
+import { SigningKeyService } from '../keys/signing-key.service.js';
+
+export interface IdTokenSubject {
+  readonly userId: string;
+  readonly authTime: Date;
+  readonly sessionId: string | null;
+  readonly nonce: string | null;
+}
+
+/**
+ * ID tokens (OIDC Core §2, SPEC §5.5): iss, sub, aud, exp, iat, auth_time, nonce, at_hash, sid
+ * and azp, signed with the tenant's active key of the client's algorithm. Profile and email
+ * claims are not put here: clients read them from UserInfo according to the granted scopes.
+ */
+@Injectable()
+export class IdTokenService {
+  constructor(
+    private readonly keys: SigningKeyService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async issue(issuer: Issuer, client: RegisteredClient, subject: IdTokenSubject, accessToken: string): Promise<string> {
+    const { kid, alg, key } = await this.keys.signingKey(issuer.tenant.id, client.idTokenSignedResponseAlg);
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    return new SignJWT({
+      auth_time: Math.floor(subject.authTime.getTime() / 1000),
+      at_hash: leftHalfHash(accessToken),
+      azp: client.id,
+      ...(subject.nonce !== null ? { nonce: subject.nonce } : {}),
+      ...(subject.sessionId !== null ? { sid: subject.sessionId } : {}),
+    })
+      .setProtectedHeader({ alg, kid, typ: 'JWT' })
+      .setIssuer(issuer.url)
+      .setSubject(subject.userId)
+      .setAudience(client.id)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.config.idTokenTtlSeconds)
+      .sign(key);
+  }
+}
+
+/** OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 of the token (RS256 and ES256 both use SHA-256). */
+export function leftHalfHash(token: string): string {
+  return createHash('sha256').update(token, 'ascii').digest().subarray(0, 16).toString('base64url');
+}

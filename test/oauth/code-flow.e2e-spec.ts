@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { PASSWORD, seedTenant, seedUser, type SeededTenant, type SeededUser } from '../support/admin-api.js';
+import { runCodeFlow } from '../support/code-flow.js';
+import { seedClient, type SeededClient } from '../support/oauth-clients.js';
+import { type ListeningPlanes, startListeningPlanes } from '../support/test-planes.js';
+import { createMigratedDatabase, type TestDatabase } from '../support/test-database.js';
+import { UserAgent } from '../support/user-agent.js';
+
+const REDIRECT = 'http://127.0.0.1:9999/callback';
+
+describe('authorization code flow with a certified relying party (openid-client)', () => {
+  let database: TestDatabase;
+  let planes: ListeningPlanes;
+  let tenant: SeededTenant;
+  let user: SeededUser;
+  let rpClient: SeededClient;
+  let config: client.Configuration;
+
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+    planes = await startListeningPlanes(database.url);
+    tenant = await seedTenant(planes, 'flow-co');
+    user = await seedUser(planes, tenant, 'ada@flow-co.example', ['tenant_member']);
+    rpClient = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT] });
+    config = await client.discovery(new URL(`${planes.authOrigin}/t/flow-co`), rpClient.clientId, undefined, client.ClientSecretBasic(rpClient.clientSecret!), {
+      execute: [client.allowInsecureRequests],
+    });
+  });
+
+  afterAll(async () => {
+    await planes.close();
+    await database.drop();
+  });
+
+  it('signs in, consents, and exchanges the code for validated tokens; then userinfo, refresh, introspection, revocation', async () => {
+    const agent = new UserAgent();
+    const flow = await runCodeFlow(config, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+    expect(flow.sawLogin).toBe(true);
+    expect(flow.sawConsent).toBe(true);
+    expect(flow.callback.searchParams.get('iss')).toBe(`${planes.authOrigin}/t/flow-co`);
+    expect(flow.callback.searchParams.get('state')).toBe(flow.state);
+
+    const tokens = await client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state, idTokenExpected: true });
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({ iss: `${planes.authOrigin}/t/flow-co`, sub: user.id, aud: rpClient.clientId, azp: rpClient.clientId, nonce: flow.nonce });
+    expect(claims.sid).toEqual(expect.any(String));
+    expect(claims.auth_time).toEqual(expect.any(Number));
+    expect(claims.exp! - claims.iat!).toBe(600);
+    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tokens.scope).toBe('openid profile email offline_access');
+
+    const info = await client.fetchUserInfo(config, tokens.access_token, user.id);
+    expect(info).toMatchObject({ sub: user.id, email: user.email, email_verified: false });
+
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    expect(refreshed.claims()!.sub).toBe(user.id);
+    const introspected = await client.tokenIntrospection(config, refreshed.access_token);
+    expect(introspected).toMatchObject({ active: true, sub: user.id, client_id: rpClient.clientId, token_type: 'Bearer' });
+
+    await client.tokenRevocation(config, refreshed.refresh_token!);
+    expect((await client.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
+    await expect(client.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('remembers consent: the second authorization of the same scopes shows neither page', async () => {
+    const agent = new UserAgent();
+    await runCodeFlow(config, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+    const again = await runCodeFlow(config, agent, null, { redirectUri: REDIRECT });
+    expect(again.sawLogin).toBe(false);
+    expect(again.sawConsent).toBe(false);
+    expect(again.callback.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('detects refresh token reuse and revokes the whole family', async () => {
+    const agent = new UserAgent();
+    const flow = await runCodeFlow(config, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+    const tokens = await client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state });
+    const rotated = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await client.tokenIntrospection(config, rotated.access_token)).active).toBe(false);
+  });
+
+  it('refuses a second redemption of a code and revokes the tokens it produced', async () => {
+    const agent = new UserAgent();
+    const flow = await runCodeFlow(config, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+    const tokens = await client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state });
+    await expect(client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
