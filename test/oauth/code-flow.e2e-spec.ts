@@ -94,3 +94,74 @@ describe('authorization code flow with a certified relying party (openid-client)
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });
+
+describe('RP-initiated logout', () => {
+  let database: TestDatabase;
+  let planes: ListeningPlanes;
+  let user: SeededUser;
+  let config: client.Configuration;
+  const AFTER = 'http://127.0.0.1:9999/signed-out';
+
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+    planes = await startListeningPlanes(database.url);
+    const tenant = await seedTenant(planes, 'logout-co');
+    user = await seedUser(planes, tenant, 'ada@logout-co.example', ['tenant_member']);
+    const rp = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT], postLogoutRedirectUris: [AFTER], firstParty: true });
+    config = await client.discovery(new URL(`${planes.authOrigin}/t/logout-co`), rp.clientId, undefined, client.ClientSecretBasic(rp.clientSecret!), { execute: [client.allowInsecureRequests] });
+  });
+
+  afterAll(async () => {
+    await planes.close();
+    await database.drop();
+  });
+
+  async function signedIn(scope: string) {
+    const agent = new UserAgent();
+    const flow = await runCodeFlow(config, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope });
+    const tokens = await client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state });
+    return { agent, tokens };
+  }
+
+  it('ends the session and its refresh tokens, keeps offline ones, and returns to the registered URI with state', async () => {
+    const online = await signedIn('openid profile');
+    const offlineTokens = await client.authorizationCodeGrant(
+      config,
+      ...(await (async () => {
+        const flow = await runCodeFlow(config, online.agent, null, { redirectUri: REDIRECT, scope: 'openid offline_access' });
+        return [flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state }] as const;
+      })()),
+    );
+    const logoutUrl = client.buildEndSessionUrl(config, { id_token_hint: online.tokens.id_token!, post_logout_redirect_uri: AFTER, state: 'bye' });
+    const response = await online.agent.get(logoutUrl.toString());
+    expect(response.status).toBe(302);
+    expect(response.location).toBe(`${AFTER}?state=bye`);
+    expect(online.agent.cookie('opentrusty_session')).toBeUndefined();
+
+    await expect(client.refreshTokenGrant(config, online.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await client.tokenIntrospection(config, online.tokens.access_token)).active).toBe(false);
+    await expect(client.refreshTokenGrant(config, offlineTokens.refresh_token!)).resolves.toBeDefined();
+
+    // The next authorization needs a new sign-in.
+    const again = await runCodeFlow(config, online.agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope: 'openid' });
+    expect(again.sawLogin).toBe(true);
+  });
+
+  it('asks for confirmation without an id_token_hint, and refuses unregistered post-logout URIs', async () => {
+    const { agent } = await signedIn('openid');
+    const page = await agent.get(`${planes.authOrigin}/t/logout-co/logout`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Sign out?');
+    expect(agent.cookie('opentrusty_session')).toBeDefined();
+    const forged = await agent.postForm(`${planes.authOrigin}/t/logout-co/logout`, { csrf_token: 'forged' });
+    expect(forged.status).toBe(403);
+    const { hiddenField } = await import('../support/user-agent.js');
+    const confirmed = await agent.postForm(`${planes.authOrigin}/t/logout-co/logout`, { csrf_token: hiddenField(page.body, 'csrf_token') });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toContain('You are signed out');
+
+    const evil = await agent.get(`${planes.authOrigin}/t/logout-co/logout?client_id=${config.clientMetadata().client_id}&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`);
+    expect(evil.status).toBe(400);
+    expect(evil.location).toBeUndefined();
+  });
+});

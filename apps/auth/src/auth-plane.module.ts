@@ -13,6 +13,7 @@ import { AuthorizeController } from './authorization/authorize.controller.js';
 import { AuthorizationFlow } from './authorization/authorization-flow.service.js';
 import { SignedInUser } from './session/signed-in-user.js';
 import { UserInfoController } from './userinfo/userinfo.controller.js';
+import { LogoutController } from './logout/logout.controller.js';
 import { IdentityModule } from '#identity/identity.module.js';
 
 /** The auth plane: per-tenant OAuth 2.0 / OpenID Connect issuers under /t/{slug} (SPEC §5) and the probes. */
@@ -30,7 +31,7 @@ export class AuthPlaneModule {
         OAuthTokensModule,
         IdentityModule,
       ],
-      controllers: [DiscoveryController, TokenController, AuthorizeController, UserInfoController],
+      controllers: [DiscoveryController, TokenController, AuthorizeController, UserInfoController, LogoutController],
       providers: [AuthorizationFlow, SignedInUser],
     };
   }

@@ -15,6 +15,7 @@ import { RefreshTokenGrant } from './tokens/refresh-token.grant.js';
 import { RevocationService } from './tokens/revocation.service.js';
 import { TokenRepository } from './tokens/token.repository.js';
 import { UserInfoService } from './tokens/userinfo.service.js';
+import { LogoutService } from './logout/logout.service.js';
 import { IdentityModule } from '#identity/identity.module.js';
 import { TenancyDataModule } from '#tenancy/tenancy-data.module.js';
 
@@ -34,6 +35,7 @@ const PROVIDERS = [
   ConsentRepository,
   AuthorizationService,
   UserInfoService,
+  LogoutService,
 ];
 
 /** The OAuth 2.0 / OIDC protocol: issuers, client authentication, authorization, grants, tokens. */

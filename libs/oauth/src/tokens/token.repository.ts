@@ -174,6 +174,24 @@ export class TokenRepository {
     return row.family_id;
   }
 
+  /**
+   * SPEC §5.3: ending a sign-in session revokes the refresh tokens issued in it, except those
+   * granted with offline_access, and the access tokens of the same families.
+   */
+  async revokeSessionTokens(tenantId: string, sessionId: string, at: Date): Promise<void> {
+    await this.em.execute(
+      `with families as (
+         update oauth_refresh_tokens set revoked_at = ?
+          where tenant_id = ? and session_id = ? and offline = false and revoked_at is null
+          returning family_id
+       )
+       update oauth_access_tokens set revoked_at = ?
+        where tenant_id = ? and revoked_at is null and grant_id in (select family_id from families)`,
+      [at, tenantId, sessionId, at, tenantId],
+      'run',
+    );
+  }
+
   /** Revokes every refresh and access token of a grant (a code's tokens, or a refresh family). */
   async revokeGrant(tenantId: string, grantId: string, at: Date): Promise<void> {
     await this.em.execute(

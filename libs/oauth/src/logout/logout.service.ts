@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { SessionService } from '#identity/session.service.js';
+import { isUuid } from '#platform/ids/uuidv7.js';
+import { Clock } from '#platform/time/clock.js';
+import { AuthorizationPageError } from '../authorization/authorization-errors.js';
+import { withQueryParameters } from '../authorization/redirect-uri-builder.js';
+import type { OAuthParameters } from '../http/form-parameters.js';
+import type { Issuer } from '../issuer/issuer.js';
+import { IssuerClientRepository } from '../issuer/issuer-client.repository.js';
+import { SigningKeyService } from '../keys/signing-key.service.js';
+import { TokenRepository } from '../tokens/token.repository.js';
+
+export interface LogoutRequest {
+  /** Where to send the browser afterwards (a registered post-logout redirect URI, with `state`), if any. */
+  readonly returnTo: string | undefined;
+  /** Whether an ID token of this issuer vouches for the request (no confirmation needed). */
+  readonly hinted: boolean;
+  /** The user the ID token names. */
+  readonly hintSubject: string | undefined;
+}
+
+const BAD_REQUEST = (message: string) => new AuthorizationPageError(400, 'Invalid sign-out request', message);
+
+/**
+ * OIDC RP-Initiated Logout 1.0 (SPEC §5.5): `id_token_hint` (an ID token this issuer signed,
+ * expired or not), `post_logout_redirect_uri` (registered for the client, exact match) and
+ * `state`. Ending the session deletes it and revokes its non-offline refresh tokens (SPEC §5.3).
+ */
+@Injectable()
+export class LogoutService {
+  constructor(
+    private readonly keys: SigningKeyService,
+    private readonly clients: IssuerClientRepository,
+    private readonly sessions: SessionService,
+    private readonly tokens: TokenRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async validate(issuer: Issuer, parameters: OAuthParameters): Promise<LogoutRequest> {
+    const hint = parameters.id_token_hint ? await this.verifyHint(issuer, parameters.id_token_hint) : undefined;
+    if (hint && parameters.client_id && hint.audience !== parameters.client_id) throw BAD_REQUEST('client_id does not match the ID token.');
+    const clientId = hint?.audience ?? parameters.client_id;
+    let returnTo: string | undefined;
+    if (parameters.post_logout_redirect_uri !== undefined) {
+      if (!clientId || !isUuid(clientId)) throw BAD_REQUEST('post_logout_redirect_uri needs id_token_hint or client_id.');
+      const found = await this.clients.find(issuer.tenant.slug, clientId);
+      if (!found?.client || !found.client.postLogoutRedirectUris.includes(parameters.post_logout_redirect_uri)) {
+        throw BAD_REQUEST('post_logout_redirect_uri is not registered for this application.');
+      }
+      returnTo = withQueryParameters(parameters.post_logout_redirect_uri, { state: parameters.state });
+    }
+    return { returnTo, hinted: hint !== undefined, hintSubject: hint?.subject };
+  }
+
+  /** Ends the browser's session with this issuer, if it has one. */
+  async endSession(issuer: Issuer, sessionToken: string | undefined): Promise<void> {
+    if (!sessionToken) return;
+    const session = await this.sessions.resume(sessionToken, 'auth');
+    if (!session || session.tenant.id !== issuer.tenant.id) return;
+    await this.tokens.revokeSessionTokens(issuer.tenant.id, session.id, this.clock.now());
+    await this.sessions.end(session.id);
+  }
+
+  private async verifyHint(issuer: Issuer, token: string): Promise<{ audience: string; subject: string }> {
+    const keys = { keys: (await this.keys.liveKeys(issuer.tenant.id)).map((key) => key.publicJwk as JWK) };
+    try {
+      // Expired hints are fine (OIDC RP-Initiated Logout §2): only who signed it and for whom matter.
+      const { payload } = await jwtVerify(token, createLocalJWKSet(keys), { issuer: issuer.url, currentDate: new Date(0), algorithms: ['RS256', 'ES256'] });
+      const audience = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+      if (!audience || !payload.sub) throw new Error('incomplete');
+      return { audience, subject: payload.sub };
+    } catch {
+      throw BAD_REQUEST('id_token_hint is not an ID token issued here.');
+    }
+  }
+}
