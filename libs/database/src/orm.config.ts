@@ -25,6 +25,9 @@ export function buildOrmConfig(url: string, database: DatabaseConfig) {
     debug: false,
     ensureDatabase: false,
     allowGlobalContext: false,
+    // Load a user's credential only when asked (populate); joining it into every user query
+    // made deep pages of the users list read the whole credentials index.
+    autoJoinOneToOneOwner: false,
     pool: { min: 0, max: database.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: {
       ssl,

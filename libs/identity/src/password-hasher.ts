@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hash, verify, type Options } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { ConcurrencyLimiter } from '#platform/concurrency/limiter.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 
@@ -24,6 +26,8 @@ export class PasswordHasher {
   private readonly options: Options;
   private readonly parameters: string;
   private dummyHash: Promise<string> | undefined;
+  /** One Argon2id computation per core: more only queues inside libuv's pool and lengthens the tail. */
+  private readonly limiter = new ConcurrencyLimiter(availableParallelism());
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const { memoryKib, timeCost, parallelism } = config.passwordHash;
@@ -33,14 +37,14 @@ export class PasswordHasher {
 
   hash(password: string): Promise<string> {
     this.stats.hashes++;
-    return hash(password, this.options);
+    return this.limiter.run(() => hash(password, this.options));
   }
 
   async verify(phc: string, password: string): Promise<VerifyResult> {
     this.stats.verifications++;
     let valid = false;
     try {
-      valid = await verify(phc, password);
+      valid = await this.limiter.run(() => verify(phc, password));
     } catch {
       valid = false;
     }

@@ -3,7 +3,8 @@ import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { Clock } from '#platform/time/clock.js';
 import type { Tenant } from '#tenancy/tenant.entity.js';
-import { Session, type SessionPlane } from './session.entity.js';
+import { uuidv7 } from '#platform/ids/uuidv7.js';
+import type { Session, SessionPlane } from './session.entity.js';
 import { SessionRepository } from './session.repository.js';
 import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './session-token.js';
 import type { User } from './user.entity.js';
@@ -17,7 +18,7 @@ export interface ClientInfo {
 }
 
 export interface StartedSession {
-  readonly session: Session;
+  readonly session: { readonly id: string; readonly createdAt: Date };
   /** The cookie value: shown to the browser once, never stored. */
   readonly token: string;
 }
@@ -31,13 +32,14 @@ export class SessionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  start(user: User, tenant: Tenant, plane: SessionPlane, client: ClientInfo): StartedSession {
+  async start(user: User, tenant: Tenant, plane: SessionPlane, client: ClientInfo): Promise<StartedSession> {
     const now = this.clock.now();
     const token = newSessionToken();
-    const session = new Session();
-    Object.assign(session, {
-      tenant,
-      user,
+    const id = uuidv7(now.getTime());
+    await this.sessions.insert({
+      id,
+      tenant: tenant.id,
+      user: user.id,
       plane,
       tokenHash: hashSessionToken(token),
       createdAt: now,
@@ -46,8 +48,7 @@ export class SessionService {
       ip: client.ip?.slice(0, 64) ?? null,
       userAgent: client.userAgent?.slice(0, 512) ?? null,
     });
-    this.sessions.add(session);
-    return { session, token };
+    return { session: { id, createdAt: now }, token };
   }
 
   /**

@@ -4,7 +4,6 @@ import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { DomainError } from '#platform/errors/domain-error.js';
 import { Clock } from '#platform/time/clock.js';
 import type { Tenant } from '#tenancy/tenant.entity.js';
-import { TenantRepository } from '#tenancy/tenant.repository.js';
 import { normalizeEmail } from './email.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { User } from './user.entity.js';
@@ -30,7 +29,6 @@ export interface SignInOutcome {
 @Injectable()
 export class SignInService {
   constructor(
-    private readonly tenants: TenantRepository,
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
@@ -38,11 +36,10 @@ export class SignInService {
   ) {}
 
   async signIn(tenantSlug: string, email: string, password: string): Promise<SignInOutcome> {
-    const tenant = await this.tenants.findBySlug(tenantSlug);
-    if (!tenant || tenant.status !== 'active') return this.reject(password);
-    const user = await this.users.findByEmailWithCredential(tenant.id, normalizeEmail(email));
+    const user = await this.users.findForSignIn(tenantSlug, normalizeEmail(email));
+    const tenant = user?.tenant;
     const hash = user?.credential?.hash;
-    if (!user || !hash) return this.reject(password);
+    if (!user || !tenant || tenant.status !== 'active' || !hash) return this.reject(password);
 
     const now = this.clock.now();
     const { valid, needsRehash } = await this.hasher.verify(hash, password);

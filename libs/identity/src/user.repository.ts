@@ -25,6 +25,14 @@ export class UserRepository {
     return this.em.findOne(User, { id, tenant: tenantId });
   }
 
+  /**
+   * Sign-in's one read: the user with this (normalized) email in the live tenant with this slug,
+   * with the tenant and the password credential, in a single joined query.
+   */
+  findForSignIn(tenantSlug: string, email: string): Promise<User | null> {
+    return this.em.findOne(User, { tenant: { slug: tenantSlug, deletedAt: null }, email }, { populate: ['tenant', 'credential'] });
+  }
+
   /** The user with the (already normalized) email, with its password credential loaded. */
   findByEmailWithCredential(tenantId: string, email: string): Promise<User | null> {
     return this.em.findOne(User, { tenant: tenantId, email }, { populate: ['credential'] });
@@ -50,6 +58,16 @@ export class UserRepository {
       },
       { orderBy: { id: 'asc' }, limit: page.limit + 1 },
     );
+  }
+
+  /** Which of these users have a password (for list pages, without loading credentials). */
+  async withPassword(tenantId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.em.execute<{ user_id: string }[]>(
+      `select c.user_id from password_credentials c join users u on u.id = c.user_id and u.tenant_id = ? where c.user_id = any(?::uuid[])`,
+      [tenantId, `{${userIds.join(',')}}`],
+    );
+    return new Set(rows.map((row) => row.user_id));
   }
 
   add(user: User): void {

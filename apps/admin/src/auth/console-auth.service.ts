@@ -47,7 +47,7 @@ export class ConsoleAuthService {
       throw new DomainError('forbidden', 'admin_login_forbidden', 'This account may not sign in to the admin console.');
     }
     if (presentedToken) await this.sessions.endByToken(presentedToken, 'admin');
-    const { token } = this.sessions.start(user, tenant, 'admin', client);
+    const { token } = await this.sessions.start(user, tenant, 'admin', client);
     await this.em.flush();
     return { token, view: { user: presentUser(user, principal.roles, this.clock.now()), tenant: presentTenant(tenant), roles: [...principal.roles], csrf_token: csrfTokenFor(token) } };
   }

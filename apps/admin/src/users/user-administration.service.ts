@@ -69,9 +69,10 @@ export class UserAdministrationService {
   async list(tenantId: string, filter: UserFilter, limit: number, cursor: string | undefined): Promise<Page<UserView>> {
     const rows = await this.users.list(tenantId, filter, { limit, after: decodeCursor(cursor) });
     const page = rows.slice(0, limit);
-    const roles = await this.roles.rolesOfUsers(tenantId, page.map((user) => user.id));
+    const ids = page.map((user) => user.id);
+    const [roles, withPassword] = await Promise.all([this.roles.rolesOfUsers(tenantId, ids), this.users.withPassword(tenantId, ids)]);
     const now = this.clock.now();
-    return toPage(rows, limit, (user) => presentUser(user, roles.get(user.id) ?? [], now));
+    return toPage(rows, limit, (user) => presentUser(user, roles.get(user.id) ?? [], now, withPassword.has(user.id)));
   }
 
   async get(tenantId: string, userId: string): Promise<UserView> {

@@ -7,8 +7,11 @@ import type { sessionSchema, userSchema } from './user.schemas.js';
 export type UserView = z.output<typeof userSchema>;
 export type SessionView = z.output<typeof sessionSchema>;
 
-/** The API view of a user: never its password hash, failure count or anything secret. */
-export function presentUser(user: User, roles: readonly RoleKey[], now: Date): UserView {
+/**
+ * The API view of a user: never its password hash, failure count or anything secret.
+ * `hasPassword` defaults to whether the credential is loaded on the entity.
+ */
+export function presentUser(user: User, roles: readonly RoleKey[], now: Date, hasPassword: boolean = Boolean(user.credential)): UserView {
   return {
     id: user.id,
     tenant_id: user.tenant.id,
@@ -23,7 +26,7 @@ export function presentUser(user: User, roles: readonly RoleKey[], now: Date): U
     zoneinfo: user.zoneinfo ?? null,
     status: user.status,
     locked_until: user.lockedUntil && user.lockedUntil.getTime() > now.getTime() ? user.lockedUntil.toISOString() : null,
-    has_password: Boolean(user.credential),
+    has_password: hasPassword,
     roles: [...roles],
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),

@@ -100,7 +100,7 @@ export class AuthorizationFlow {
       return { step: { kind: 'login', page: { ...view, email: form.email, error: error.message, status: 401 } } };
     }
     if (sessionToken) await this.sessions.endByToken(sessionToken, 'auth');
-    const { session, token } = this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo);
+    const { session, token } = await this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo);
     await this.em.flush();
     const user: AuthenticatedUser = { userId: outcome.user.id, sessionId: session.id, authTime: session.createdAt };
     const next = await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true });
