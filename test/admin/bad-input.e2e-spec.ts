@@ -850,7 +850,11 @@ describe('bad input to every admin route: a 4xx problem, never a 5xx, nothing ch
     const member = await seedUser(planes, acme, 'member@acme.example', ['tenant_member']);
     // Signing in creates sessions, so every caller signs in before the baseline is taken.
     sessions = { 'platform admin': await AdminSession.signIn(planes, root), 'tenant owner': await AdminSession.signIn(planes, acme.owner) };
-    const pathValues = { tenantId: acme.id, userId: member.id };
+    // A client of acme, for the routes under /clients/{clientId}.
+    const client = await sessions['tenant owner']
+      .post(`/api/v1/tenants/${acme.id}/clients`, { name: 'Bad input target', type: 'confidential', redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code'], scopes: ['openid'] })
+      .expect(201);
+    const pathValues = { tenantId: acme.id, userId: member.id, clientId: client.body.client.client_id as string };
 
     targets = discoverApiRoutes(planes.admin.get(ModulesContainer)).map((route) => {
       const caller = callerFor(route);

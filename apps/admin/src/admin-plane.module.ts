@@ -4,6 +4,7 @@ import { AUTHENTICATION_STRATEGIES } from '#access/authentication-strategy.js';
 import { PermissionGuard } from '#access/permission.guard.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
+import { OAuthClientsModule } from '#oauth/oauth-clients.module.js';
 import { OAuthKeysModule } from '#oauth/oauth-keys.module.js';
 import { SigningKeysReadiness } from '#oauth/keys/signing-keys.readiness.js';
 import type { PlaneContext } from '#platform/plane-context.js';
@@ -12,9 +13,13 @@ import { PlatformModule } from '#platform/platform.module.js';
 import { TenancyModule } from '#tenancy/tenancy.module.js';
 import { ApiRootController } from './api-root.controller.js';
 import { AdminSessionStrategy } from './auth/admin-session.strategy.js';
+import { BearerTokenStrategy } from './auth/bearer-token.strategy.js';
+import { ServiceAccountRepository } from '#oauth/tokens/service-account.repository.js';
 import { ConsoleAuthController } from './auth/console-auth.controller.js';
 import { ConsoleAuthService } from './auth/console-auth.service.js';
 import { PrincipalFactory } from './auth/principal.factory.js';
+import { ClientAdministrationService } from './clients/client-administration.service.js';
+import { ClientsController } from './clients/clients.controller.js';
 import { KeyAdministrationService } from './keys/key-administration.service.js';
 import { KeysController } from './keys/keys.controller.js';
 import { MeController } from './me/me.controller.js';
@@ -31,13 +36,19 @@ export class AdminPlaneModule {
   static forRoot(context: PlaneContext): DynamicModule {
     return {
       module: AdminPlaneModule,
-      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }), TenancyModule],
-      controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController, KeysController],
+      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }), TenancyModule, OAuthClientsModule],
+      controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController, KeysController, ClientsController],
       providers: [
         PrincipalFactory,
         AdminSessionStrategy,
-        // Strategies in order of precedence; the Bearer-token strategy for service accounts joins here.
-        { provide: AUTHENTICATION_STRATEGIES, useFactory: (session: AdminSessionStrategy) => [session], inject: [AdminSessionStrategy] },
+        BearerTokenStrategy,
+        ServiceAccountRepository,
+        // Strategies in order of precedence: a Bearer token (service account) first, then the console session.
+        {
+          provide: AUTHENTICATION_STRATEGIES,
+          useFactory: (bearer: BearerTokenStrategy, session: AdminSessionStrategy) => [bearer, session],
+          inject: [BearerTokenStrategy, AdminSessionStrategy],
+        },
         { provide: APP_GUARD, useClass: PermissionGuard },
         { provide: APP_INTERCEPTOR, useClass: StrictInputInterceptor },
         ConsoleAuthService,
@@ -45,6 +56,7 @@ export class AdminPlaneModule {
         TenantAdministrationService,
         UserAdministrationService,
         KeyAdministrationService,
+        ClientAdministrationService,
       ],
     };
   }

@@ -66,4 +66,37 @@ export class RoleAssignmentRepository {
   async revoke(role: RoleKey, userId: string): Promise<void> {
     await this.em.nativeDelete(RoleAssignment, { user: userId, role });
   }
+
+  /** The tenant roles an OAuth client holds as a service account (SPEC §6.1). */
+  async rolesOfClient(clientId: string): Promise<RoleKey[]> {
+    const rows = await this.em.execute<{ role_key: string }[]>('select role_key from role_assignments where client_id = ? order by role_key', [clientId]);
+    return rows.map((row) => row.role_key).filter(isRoleKey);
+  }
+
+  /** Roles for many clients of one tenant at once (list pages), keyed by client id. */
+  async rolesOfClients(tenantId: string, clientIds: readonly string[]): Promise<Map<string, RoleKey[]>> {
+    const roles = new Map<string, RoleKey[]>(clientIds.map((id) => [id, []]));
+    if (clientIds.length === 0) return roles;
+    const rows = await this.em.execute<{ client_id: string; role_key: string }[]>(
+      `select client_id, role_key from role_assignments where client_id in (${clientIds.map(() => '?').join(', ')}) and tenant_id = ? order by role_key`,
+      [...clientIds, tenantId],
+    );
+    for (const row of rows) if (isRoleKey(row.role_key)) roles.get(row.client_id)?.push(row.role_key);
+    return roles;
+  }
+
+  /** A tenant role for a client; the client must already be flushed (the assignment references it). */
+  async assignToClient(role: RoleKey, clientId: string, tenantId: string): Promise<void> {
+    await this.em.insert(RoleAssignment, {
+      id: uuidv7(),
+      role,
+      tenant: tenantId,
+      client: clientId,
+      createdAt: new Date(),
+    });
+  }
+
+  async revokeFromClient(role: RoleKey, clientId: string): Promise<void> {
+    await this.em.nativeDelete(RoleAssignment, { client: clientId, role });
+  }
 }

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { PageRequest } from '#platform/api/pagination.js';
+import { type ClientStatus, OAuthClient } from './oauth-client.entity.js';
+
+export interface ClientFilter {
+  readonly status?: ClientStatus | undefined;
+}
+
+export interface RevokedTokens {
+  readonly accessTokens: number;
+  readonly refreshTokens: number;
+}
+
+/**
+ * The only code that reads or writes OAuth clients for their administration. Every query carries
+ * the tenant; soft-deleted clients are invisible here.
+ */
+@Injectable()
+export class OAuthClientRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  findById(tenantId: string, id: string): Promise<OAuthClient | null> {
+    return this.em.findOne(OAuthClient, { id, tenant: tenantId, deletedAt: null });
+  }
+
+  /** Keyset page in creation order (ids are UUIDv7); fetches `limit + 1` rows. */
+  list(tenantId: string, filter: ClientFilter, page: PageRequest): Promise<OAuthClient[]> {
+    return this.em.find(
+      OAuthClient,
+      {
+        tenant: tenantId,
+        deletedAt: null,
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(page.after ? { id: { $gt: page.after } } : {}),
+      },
+      { orderBy: { id: 'asc' }, limit: page.limit + 1 },
+    );
+  }
+
+  add(client: OAuthClient): void {
+    this.em.persist(client);
+  }
+
+  /**
+   * Revokes every access and refresh token of the client that is not revoked yet, in one
+   * statement through the EntityManager, so it commits or rolls back with the caller's transaction.
+   */
+  async revokeTokensOfClient(tenantId: string, clientId: string, at: Date): Promise<RevokedTokens> {
+    const [row] = await this.em.execute<{ access_tokens: number; refresh_tokens: number }[]>(
+      `with access as (
+         update oauth_access_tokens set revoked_at = ? where tenant_id = ? and client_id = ? and revoked_at is null returning 1
+       ), refresh as (
+         update oauth_refresh_tokens set revoked_at = ? where tenant_id = ? and client_id = ? and revoked_at is null returning 1
+       )
+       select (select count(*) from access)::int as access_tokens, (select count(*) from refresh)::int as refresh_tokens`,
+      [at, tenantId, clientId, at, tenantId, clientId],
+    );
+    return { accessTokens: row?.access_tokens ?? 0, refreshTokens: row?.refresh_tokens ?? 0 };
+  }
+}
