@@ -61,6 +61,15 @@ describe('opentrusty bootstrap', () => {
     expect(results.map((result) => result.code).sort()).toEqual([0, 3]);
   });
 
+  it('refuses to run on a database that is not migrated, with exit code 1 and a clear message', async () => {
+    const { createEmptyDatabase } = await import('./support/test-database.js');
+    const empty = await createEmptyDatabase();
+    cleanup.push(() => empty.drop());
+    const result = await runCli(['bootstrap', '--tenant', 'operator', '--email', 'root@operator.example'], env(empty));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('run `opentrusty migrate` first');
+  });
+
   it.each([
     [['bootstrap', '--email', 'a@b.example'], 'needs --tenant'],
     [['bootstrap', '--tenant', 'Bad_Slug', '--email', 'a@b.example'], '--tenant must be'],

@@ -4,6 +4,7 @@ import { AlreadyBootstrappedError, OperatorBootstrapService } from '#tenancy/ope
 import type { AppConfig } from '#platform/config/app-config.js';
 import { CliError } from '../cli-error.js';
 import { openDatabase } from '../runtime/database-runtime.js';
+import { assertSchemaCurrent } from '../runtime/schema-check.js';
 import { withCliServices } from '../runtime/cli-context.js';
 import { processContext } from '../runtime/process-context.js';
 
@@ -30,6 +31,7 @@ export async function bootstrapCommand(options: BootstrapOptions, config: AppCon
   validateBootstrapOptions(options);
   const database = await openDatabase(config, logger);
   try {
+    await assertSchemaCurrent(database);
     const context = processContext(config, database, logger);
     const result = await withCliServices(context, (services) => services.get(OperatorBootstrapService).bootstrap(options.tenant, options.email, options.password)).catch((error: unknown) => {
       if (error instanceof AlreadyBootstrappedError) throw new CliError(error.message, ALREADY_BOOTSTRAPPED_EXIT_CODE);

@@ -7,6 +7,7 @@ import { TenantRepository } from '#tenancy/tenant.repository.js';
 import { CliError } from '../cli-error.js';
 import { withCliServices } from '../runtime/cli-context.js';
 import { openDatabase } from '../runtime/database-runtime.js';
+import { assertSchemaCurrent } from '../runtime/schema-check.js';
 import { processContext } from '../runtime/process-context.js';
 
 /**
@@ -17,6 +18,7 @@ import { processContext } from '../runtime/process-context.js';
 export async function keysRotateCommand(options: { tenant?: string | undefined; now: boolean }, config: AppConfig, logger: Logger): Promise<number> {
   const database = await openDatabase(config, logger);
   try {
+    await assertSchemaCurrent(database);
     return await withCliServices(processContext(config, database, logger), async (services) => {
       const tenants = services.get(TenantRepository);
       const keys = services.get(SigningKeyService);
