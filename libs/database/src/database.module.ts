@@ -2,6 +2,7 @@ import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestM
 import { EntityManager as CoreEntityManager, MikroORM as CoreMikroORM, RequestContext } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { NextFunction, Request, Response } from 'express';
+import { Sql } from './sql.js';
 
 /**
  * Provides the process's ORM to one plane and gives every request its own forked
@@ -19,6 +20,7 @@ export class DatabaseModule implements NestModule {
       { provide: CoreMikroORM, useValue: orm },
       { provide: EntityManager, useFactory: () => orm.em },
       { provide: CoreEntityManager, useFactory: () => orm.em },
+      { provide: Sql, useFactory: () => new Sql(orm) },
     ];
     return { module: DatabaseModule, providers, exports: providers.map((provider) => provider.provide) };
   }

@@ -16,6 +16,7 @@ import { RevocationService } from './tokens/revocation.service.js';
 import { TokenRepository } from './tokens/token.repository.js';
 import { UserInfoService } from './tokens/userinfo.service.js';
 import { LogoutService } from './logout/logout.service.js';
+import { PublicDocuments } from './discovery/public-documents.service.js';
 import { IdentityModule } from '#identity/identity.module.js';
 import { TenancyDataModule } from '#tenancy/tenancy-data.module.js';
 
@@ -36,6 +37,7 @@ const PROVIDERS = [
   AuthorizationService,
   UserInfoService,
   LogoutService,
+  PublicDocuments,
 ];
 
 /** The OAuth 2.0 / OIDC protocol: issuers, client authentication, authorization, grants, tokens. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { Sql } from '#database/sql.js';
 import type { NewAccessToken } from '../tokens/token.repository.js';
 
 export interface NewAuthorizationCode {
@@ -55,14 +55,13 @@ const HAS_OFFLINE_ACCESS = `((' ' || scope || ' ') like '% offline_access %')`;
 /** Authorization codes, by plain SQL. */
 @Injectable()
 export class AuthorizationCodeRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   async insert(code: NewAuthorizationCode): Promise<void> {
-    await this.em.execute(
+    await this.sql.run(
       `insert into oauth_authorization_codes (id, tenant_id, client_id, user_id, session_id, code_hash, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [code.id, code.tenantId, code.clientId, code.userId, code.sessionId, code.codeHash, code.redirectUri, code.scope, code.nonce, code.codeChallenge, code.authTime, code.createdAt, code.expiresAt],
-      'run',
     );
   }
 
@@ -74,7 +73,7 @@ export class AuthorizationCodeRepository {
    */
   async redeem(redemption: Redemption): Promise<RedeemedCode | null> {
     const { accessToken, refreshToken: refresh } = redemption;
-    const [row] = await this.em.execute<{ id: string; user_id: string; session_id: string | null; scope: string; nonce: string | null; auth_time: Date; refresh_issued: boolean }[]>(
+    const [row] = await this.sql.rows<{ id: string; user_id: string; session_id: string | null; scope: string; nonce: string | null; auth_time: Date; refresh_issued: boolean }>(
       `with code as (
          update oauth_authorization_codes c set consumed_at = ?
           where c.code_hash = ? and c.tenant_id = ? and c.client_id = ? and c.consumed_at is null and c.expires_at > ?
@@ -106,7 +105,7 @@ export class AuthorizationCodeRepository {
 
   /** A code that was already consumed (for replay detection), or null. */
   async findConsumed(tenantId: string, clientId: string, codeHash: string): Promise<{ id: string } | null> {
-    const [row] = await this.em.execute<{ id: string }[]>(
+    const [row] = await this.sql.rows<{ id: string }>(
       `select id from oauth_authorization_codes where code_hash = ? and tenant_id = ? and client_id = ? and consumed_at is not null`,
       [codeHash, tenantId, clientId],
     );

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { Sql } from '#database/sql.js';
 import type { ClientStatus, ClientType, GrantType, TokenEndpointAuthMethod } from '../clients/oauth-client.entity.js';
 
 /** A client as the protocol endpoints need it, read together with its issuer's tenant. */
@@ -54,10 +54,10 @@ interface Row {
  */
 @Injectable()
 export class IssuerClientRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   async find(slug: string, clientId: string | undefined): Promise<IssuerAndClient | null> {
-    const [row] = await this.em.execute<Row[]>(
+    const [row] = await this.sql.rows<Row>(
       `select t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name, t.status as tenant_status,
               c.id, c.name, c.type, c.token_endpoint_auth_method, c.secret_hash, c.redirect_uris, c.post_logout_redirect_uris,
               c.grant_types, c.scopes, c.first_party, c.access_token_ttl_seconds, c.refresh_token_ttl_seconds,

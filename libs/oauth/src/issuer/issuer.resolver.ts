@@ -19,9 +19,15 @@ export class IssuerResolver {
   ) {}
 
   async resolve(slug: string, options: { allowSuspended?: boolean } = {}): Promise<Issuer> {
+    const issuer = await this.find(slug);
+    if (!issuer) throw new OAuthError('not_found', 'No such issuer.');
+    if (issuer.tenant.status !== 'active' && !options.allowSuspended) throw new OAuthError('tenant_suspended', 'This tenant is suspended.');
+    return issuer;
+  }
+
+  /** The issuer, suspended or not, or null when the slug names no live tenant. */
+  async find(slug: string): Promise<Issuer | null> {
     const tenant = TENANT_SLUG_PATTERN.test(slug) ? await this.tenants.findBySlug(slug) : null;
-    if (!tenant) throw new OAuthError('not_found', 'No such issuer.');
-    if (tenant.status !== 'active' && !options.allowSuspended) throw new OAuthError('tenant_suspended', 'This tenant is suspended.');
-    return { tenant, url: issuerUrl(this.config.publicUrl, tenant.slug) };
+    return tenant ? { tenant, url: issuerUrl(this.config.publicUrl, tenant.slug) } : null;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { Sql } from '#database/sql.js';
 
 export interface ServiceAccount {
   readonly clientId: string;
@@ -15,10 +15,10 @@ export interface ServiceAccount {
  */
 @Injectable()
 export class ServiceAccountRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   async byAccessToken(tokenHash: string, now: Date): Promise<ServiceAccount | null> {
-    const [row] = await this.em.execute<{ client_id: string; tenant_id: string; slug: string; roles: string[] }[]>(
+    const [row] = await this.sql.rows<{ client_id: string; tenant_id: string; slug: string; roles: string[] }>(
       `select a.client_id, c.tenant_id, t.slug,
               coalesce(array_agg(r.role_key) filter (where r.role_key is not null), '{}') as roles
          from oauth_access_tokens a

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { Sql } from '#database/sql.js';
 
 export interface NewAccessToken {
   readonly id: string;
@@ -66,20 +66,19 @@ interface StateRow {
  */
 @Injectable()
 export class TokenRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   async insertAccessToken(token: NewAccessToken): Promise<void> {
-    await this.em.execute(
+    await this.sql.run(
       `insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [token.id, token.tenantId, token.clientId, token.userId, token.tokenHash, token.scope, token.grantId, token.sessionId, token.createdAt, token.expiresAt],
-      'run',
     );
   }
 
   /** The access token's state, judged at `now` against its own expiry and the live client and user. */
   async accessTokenState(tenantId: string, tokenHash: string, now: Date): Promise<TokenState | null> {
-    const [row] = await this.em.execute<StateRow[]>(
+    const [row] = await this.sql.rows<StateRow>(
       `select a.id, a.client_id, a.user_id, a.scope, a.created_at, a.expires_at,
               (a.revoked_at is null and a.expires_at > ? and c.status = 'active' and c.deleted_at is null
                and (a.user_id is null or u.status = 'active')) as active
@@ -93,7 +92,7 @@ export class TokenRepository {
   }
 
   async refreshTokenState(tenantId: string, tokenHash: string, now: Date): Promise<TokenState | null> {
-    const [row] = await this.em.execute<StateRow[]>(
+    const [row] = await this.sql.rows<StateRow>(
       `select r.id, r.client_id, r.user_id, r.scope, r.created_at, r.expires_at,
               (r.revoked_at is null and r.rotated_at is null and r.expires_at > ? and c.status = 'active' and c.deleted_at is null
                and u.status = 'active') as active
@@ -114,7 +113,7 @@ export class TokenRepository {
    * concurrent rotations of one token (on any replicas) therefore succeed at most once.
    */
   async rotateRefreshToken(rotation: RefreshRotation): Promise<RotatedRefreshToken | null> {
-    const [row] = await this.em.execute<{ family_id: string; user_id: string; session_id: string | null; scope: string; auth_time: Date; access_scope: string }[]>(
+    const [row] = await this.sql.rows<{ family_id: string; user_id: string; session_id: string | null; scope: string; auth_time: Date; access_scope: string }>(
       `with old as (
          update oauth_refresh_tokens r set rotated_at = ?
           where r.token_hash = ? and r.tenant_id = ? and r.client_id = ?
@@ -146,7 +145,7 @@ export class TokenRepository {
 
   /** The state of a refresh token this client presented, to explain a failed rotation. */
   async refreshTokenOfClient(tenantId: string, clientId: string, tokenHash: string): Promise<{ familyId: string; rotated: boolean; revoked: boolean; scope: string } | null> {
-    const [row] = await this.em.execute<{ family_id: string; rotated: boolean; revoked: boolean; scope: string }[]>(
+    const [row] = await this.sql.rows<{ family_id: string; rotated: boolean; revoked: boolean; scope: string }>(
       `select family_id, rotated_at is not null as rotated, revoked_at is not null as revoked, scope from oauth_refresh_tokens
         where token_hash = ? and tenant_id = ? and client_id = ?`,
       [tokenHash, tenantId, clientId],
@@ -156,7 +155,7 @@ export class TokenRepository {
 
   /** Revokes an access token, only if it was issued to `clientId` (RFC 7009 §2.1). */
   async revokeAccessToken(tenantId: string, clientId: string, tokenHash: string, at: Date): Promise<number> {
-    const rows = await this.em.execute<{ id: string }[]>(
+    const rows = await this.sql.rows<{ id: string }>(
       `update oauth_access_tokens set revoked_at = ? where token_hash = ? and tenant_id = ? and client_id = ? and revoked_at is null returning id`,
       [at, tokenHash, tenantId, clientId],
     );
@@ -165,7 +164,7 @@ export class TokenRepository {
 
   /** Revokes the whole family of a refresh token issued to `clientId`, with the access tokens issued from it. */
   async revokeRefreshFamilyByToken(tenantId: string, clientId: string, tokenHash: string, at: Date): Promise<string | null> {
-    const [row] = await this.em.execute<{ family_id: string }[]>(
+    const [row] = await this.sql.rows<{ family_id: string }>(
       `select family_id from oauth_refresh_tokens where token_hash = ? and tenant_id = ? and client_id = ?`,
       [tokenHash, tenantId, clientId],
     );
@@ -179,7 +178,7 @@ export class TokenRepository {
    * granted with offline_access, and the access tokens of the same families.
    */
   async revokeSessionTokens(tenantId: string, sessionId: string, at: Date): Promise<void> {
-    await this.em.execute(
+    await this.sql.run(
       `with families as (
          update oauth_refresh_tokens set revoked_at = ?
           where tenant_id = ? and session_id = ? and offline = false and revoked_at is null
@@ -188,19 +187,17 @@ export class TokenRepository {
        update oauth_access_tokens set revoked_at = ?
         where tenant_id = ? and revoked_at is null and grant_id in (select family_id from families)`,
       [at, tenantId, sessionId, at, tenantId],
-      'run',
     );
   }
 
   /** Revokes every refresh and access token of a grant (a code's tokens, or a refresh family). */
   async revokeGrant(tenantId: string, grantId: string, at: Date): Promise<void> {
-    await this.em.execute(
+    await this.sql.run(
       `with refresh as (
          update oauth_refresh_tokens set revoked_at = ? where tenant_id = ? and family_id = ? and revoked_at is null returning id
        )
        update oauth_access_tokens set revoked_at = ? where tenant_id = ? and grant_id = ? and revoked_at is null`,
       [at, tenantId, grantId, at, tenantId, grantId],
-      'run',
     );
   }
 }

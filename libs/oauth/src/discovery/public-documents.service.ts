@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '#platform/config/app-config.js';
+import { APP_CONFIG } from '#platform/config/config.tokens.js';
+import { Clock } from '#platform/time/clock.js';
+import { IssuerResolver } from '../issuer/issuer.resolver.js';
+import { SigningKeyService } from '../keys/signing-key.service.js';
+import { providerMetadata } from './provider-metadata.js';
+
+/** SPEC §1: public documents may be cached for a few seconds; nothing else may. */
+const CACHE_MS = 5_000;
+
+interface Cached {
+  readonly at: number;
+  readonly body: string | null;
+}
+
+/**
+ * Discovery metadata and JWKS, serialized once and served from memory for a few seconds per
+ * tenant: the busiest documents of an identity provider, read by every client and resource
+ * server. A missing issuer is remembered for the same few seconds (`null`).
+ */
+@Injectable()
+export class PublicDocuments {
+  private readonly metadataCache = new Map<string, Cached>();
+  private readonly jwksCache = new Map<string, Cached>();
+
+  constructor(
+    private readonly issuers: IssuerResolver,
+    private readonly keys: SigningKeyService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The issuer's metadata as JSON, or null when there is no such issuer. */
+  metadata(slug: string): Promise<string | null> {
+    return this.cached(this.metadataCache, slug, async () => {
+      const issuer = await this.issuers.find(slug);
+      return issuer ? JSON.stringify(providerMetadata(issuer.url)) : null;
+    });
+  }
+
+  jwks(slug: string): Promise<string | null> {
+    return this.cached(this.jwksCache, slug, async () => {
+      const issuer = await this.issuers.find(slug);
+      return issuer ? JSON.stringify(await this.keys.jwks(issuer.tenant.id)) : null;
+    });
+  }
+
+  private async cached(cache: Map<string, Cached>, slug: string, load: () => Promise<string | null>): Promise<string | null> {
+    const now = this.clock.now().getTime();
+    const hit = cache.get(slug);
+    if (hit && now - hit.at < Math.min(CACHE_MS, this.config.signingKeys.cacheSeconds * 1000)) return hit.body;
+    const body = await load();
+    if (cache.size > 10_000) cache.clear();
+    cache.set(slug, { at: now, body });
+    return body;
+  }
+}
