@@ -4,6 +4,7 @@ import { Migration20261129000100_identity_and_access } from './Migration20261129
 import { Migration20261129000200_signing_keys } from './Migration20261129000200_signing_keys.js';
 import { Migration20261129000300_oauth_clients } from './Migration20261129000300_oauth_clients.js';
 import { Migration20261129000400_oauth_grants } from './Migration20261129000400_oauth_grants.js';
+import { Migration20261129000500_audit_events } from './Migration20261129000500_audit_events.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000200_signing_keys', class: Migration20261129000200_signing_keys },
   { name: 'Migration20261129000300_oauth_clients', class: Migration20261129000300_oauth_clients },
   { name: 'Migration20261129000400_oauth_grants', class: Migration20261129000400_oauth_grants },
+  { name: 'Migration20261129000500_audit_events', class: Migration20261129000500_audit_events },
 ];

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AUTHENTICATION_STRATEGIES } from '#access/authentication-strategy.js';
 import { PermissionGuard } from '#access/permission.guard.js';
+import { AuditModule } from '#audit/audit.module.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
 import { OAuthClientsModule } from '#oauth/oauth-clients.module.js';
@@ -36,7 +37,7 @@ export class AdminPlaneModule {
   static forRoot(context: PlaneContext): DynamicModule {
     return {
       module: AdminPlaneModule,
-      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }), TenancyModule, OAuthClientsModule],
+      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }), TenancyModule, OAuthClientsModule, AuditModule],
       controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController, KeysController, ClientsController],
       providers: [
         PrincipalFactory,

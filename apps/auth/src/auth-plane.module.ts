@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from '#audit/audit.module.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
 import { SigningKeysReadiness } from '#oauth/keys/signing-keys.readiness.js';
@@ -30,6 +31,7 @@ export class AuthPlaneModule {
         OAuthKeysModule,
         OAuthTokensModule,
         IdentityModule,
+        AuditModule,
       ],
       controllers: [DiscoveryController, TokenController, AuthorizeController, UserInfoController, LogoutController],
       providers: [AuthorizationFlow, SignedInUser],

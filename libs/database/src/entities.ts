@@ -1,4 +1,5 @@
 import { PermissionRow, Role, RolePermission } from '#access/role.entity.js';
+import { AuditEvent } from '#audit/audit-event.entity.js';
 import { RoleAssignment } from '#access/role-assignment.entity.js';
 import { PasswordCredential } from '#identity/password-credential.entity.js';
 import { Session } from '#identity/session.entity.js';
@@ -16,4 +17,5 @@ import { Tenant } from '#tenancy/tenant.entity.js';
 export const ALL_ENTITIES = [
   Tenant, User, PasswordCredential, Session, Role, PermissionRow, RolePermission, RoleAssignment, SigningKey, OAuthClient,
   AccessToken, RefreshToken, AuthorizationCode, Interaction, Consent,
+  AuditEvent,
 ];

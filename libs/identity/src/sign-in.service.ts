@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditWriter } from '#audit/audit-writer.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { DomainError } from '#platform/errors/domain-error.js';
@@ -16,6 +17,8 @@ export class InvalidCredentialsError extends DomainError {
   }
 }
 
+export type SignInPlane = 'admin' | 'auth';
+
 export interface SignInOutcome {
   readonly user: User;
   readonly tenant: Tenant;
@@ -32,24 +35,43 @@ export class SignInService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly audit: AuditWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async signIn(tenantSlug: string, email: string, password: string): Promise<SignInOutcome> {
-    const user = await this.users.findForSignIn(tenantSlug, normalizeEmail(email));
+  /**
+   * Checks the password. Failures are audited here (on their own connection: they change nothing
+   * a transaction could roll back), successes by the caller, with the session it starts.
+   */
+  async signIn(tenantSlug: string, email: string, password: string, plane: SignInPlane): Promise<SignInOutcome> {
+    const normalized = normalizeEmail(email);
+    const user = await this.users.findForSignIn(tenantSlug, normalized);
     const tenant = user?.tenant;
     const hash = user?.credential?.hash;
-    if (!user || !tenant || tenant.status !== 'active' || !hash) return this.reject(password);
+    if (!user || !tenant || tenant.status !== 'active' || !hash) {
+      await this.hasher.verifyNothing(password);
+      const reason = !user ? 'unknown_account' : tenant?.status !== 'active' ? 'tenant_inactive' : 'no_password';
+      return this.fail(reason, plane, normalized, tenant?.id ?? null, user?.id ?? null);
+    }
 
     const now = this.clock.now();
     const { valid, needsRehash } = await this.hasher.verify(hash, password);
     // The verification above ran in every case below, so the answer takes the same time.
-    if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime()) throw new InvalidCredentialsError();
-    if (user.status !== 'active') throw new InvalidCredentialsError();
+    if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime()) return this.fail('locked', plane, normalized, tenant.id, user.id);
+    if (user.status !== 'active') return this.fail('disabled', plane, normalized, tenant.id, user.id);
     if (!valid) {
       const lockUntil = new Date(now.getTime() + this.config.lockout.durationSeconds * 1000);
-      await this.users.recordFailedSignIn(tenant.id, user.id, this.config.lockout.threshold, lockUntil);
-      throw new InvalidCredentialsError();
+      const counted = await this.users.recordFailedSignIn(tenant.id, user.id, this.config.lockout.threshold, lockUntil);
+      if (counted.lockedUntil) {
+        await this.audit.recordIndependently({
+          action: 'user.locked',
+          tenantId: tenant.id,
+          actor: { type: 'system' },
+          target: { type: 'user', id: user.id },
+          metadata: { locked_until: counted.lockedUntil.toISOString() },
+        });
+      }
+      return this.fail('wrong_password', plane, normalized, tenant.id, user.id);
     }
 
     // Success resets the failure count; the caller's flush writes it (and any rehash) with its session.
@@ -59,8 +81,16 @@ export class SignInService {
     return { user, tenant };
   }
 
-  private async reject(password: string): Promise<never> {
-    await this.hasher.verifyNothing(password);
+  /** Records a failed sign-in (also used by callers that refuse a correct password, e.g. no admin access). */
+  async fail(reason: string, plane: SignInPlane, email: string, tenantId: string | null, userId: string | null): Promise<never> {
+    await this.audit.recordIndependently({
+      action: 'auth.login.failed',
+      tenantId,
+      actor: userId ? { type: 'user', id: userId } : { type: 'anonymous' },
+      ...(userId ? { target: { type: 'user', id: userId } } : {}),
+      outcome: 'failure',
+      metadata: { plane, reason, email },
+    });
     throw new InvalidCredentialsError();
   }
 }

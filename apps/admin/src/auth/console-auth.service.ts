@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '#access/principal.js';
 import { csrfTokenFor } from '#identity/session-token.js';
@@ -33,6 +34,7 @@ export class ConsoleAuthService {
     private readonly users: UserRepository,
     private readonly tenants: TenantRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditWriter,
   ) {}
 
   /**
@@ -40,20 +42,37 @@ export class ConsoleAuthService {
    * session the browser presented (rotation) and starts a new one.
    */
   async login(input: { tenant: string; email: string; password: string }, client: ClientInfo, presentedToken: string | undefined): Promise<ConsoleLogin> {
-    const { user, tenant } = await this.signIn.signIn(input.tenant, input.email, input.password);
+    const { user, tenant } = await this.signIn.signIn(input.tenant, input.email, input.password, 'admin');
     const principal = await this.principals.forUser(user, tenant);
     if (!principal.permissions.has('admin.login')) {
       await this.em.flush();
+      await this.audit.recordIndependently({
+        action: 'auth.login.failed',
+        tenantId: tenant.id,
+        actor: { type: 'user', id: user.id },
+        target: { type: 'user', id: user.id },
+        outcome: 'failure',
+        metadata: { plane: 'admin', reason: 'no_admin_access', email: user.email },
+      });
       throw new DomainError('forbidden', 'admin_login_forbidden', 'This account may not sign in to the admin console.');
     }
-    if (presentedToken) await this.sessions.endByToken(presentedToken, 'admin');
-    const { token } = await this.sessions.start(user, tenant, 'admin', client);
-    await this.em.flush();
+    const token = await this.em.transactional(async () => {
+      if (presentedToken) await this.sessions.endByToken(presentedToken, 'admin');
+      const started = await this.sessions.start(user, tenant, 'admin', client);
+      await this.em.flush();
+      await this.audit.record({ action: 'auth.login.succeeded', tenantId: tenant.id, actor: { type: 'user', id: user.id }, target: { type: 'user', id: user.id }, metadata: { plane: 'admin' } });
+      return started.token;
+    });
     return { token, view: { user: presentUser(user, principal.roles, this.clock.now()), tenant: presentTenant(tenant), roles: [...principal.roles], csrf_token: csrfTokenFor(token) } };
   }
 
   async logout(principal: Principal): Promise<void> {
-    if (principal.session) await this.sessions.end(principal.session.id);
+    const session = principal.session;
+    if (!session) return;
+    await this.em.transactional(async () => {
+      await this.sessions.end(session.id);
+      await this.audit.record({ action: 'auth.logout', tenantId: principal.tenantId, actor: { type: 'user', id: principal.id }, target: { type: 'user', id: principal.id }, metadata: { plane: 'admin' } });
+    });
   }
 
   async whoAmI(principal: Principal): Promise<ConsoleSessionView> {

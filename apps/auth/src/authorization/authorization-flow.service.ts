@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { type ClientInfo, SessionService } from '#identity/session.service.js';
 import { InvalidCredentialsError, SignInService } from '#identity/sign-in.service.js';
@@ -69,6 +70,7 @@ export class AuthorizationFlow {
     private readonly signIn: SignInService,
     private readonly sessions: SessionService,
     private readonly signedIn: SignedInUser,
+    private readonly audit: AuditWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -93,15 +95,25 @@ export class AuthorizationFlow {
     if (!form.email || !form.password) return { step: { kind: 'login', page: { ...view, email: form.email ?? '', error: 'Enter your email and password.', status: 400 } } };
     let outcome;
     try {
-      outcome = await this.signIn.signIn(issuer.tenant.slug, form.email, form.password);
+      outcome = await this.signIn.signIn(issuer.tenant.slug, form.email, form.password, 'auth');
     } catch (error) {
       if (!(error instanceof InvalidCredentialsError)) throw error;
       await this.em.flush();
       return { step: { kind: 'login', page: { ...view, email: form.email, error: error.message, status: 401 } } };
     }
-    if (sessionToken) await this.sessions.endByToken(sessionToken, 'auth');
-    const { session, token } = await this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo);
-    await this.em.flush();
+    const { session, token } = await this.em.transactional(async () => {
+      if (sessionToken) await this.sessions.endByToken(sessionToken, 'auth');
+      const started = await this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo);
+      await this.em.flush();
+      await this.audit.record({
+        action: 'auth.login.succeeded',
+        tenantId: issuer.tenant.id,
+        actor: { type: 'user', id: outcome.user.id },
+        target: { type: 'user', id: outcome.user.id },
+        metadata: { plane: 'auth', client_id: client.id },
+      });
+      return started;
+    });
     const user: AuthenticatedUser = { userId: outcome.user.id, sessionId: session.id, authTime: session.createdAt };
     const next = await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true });
     await this.authorization.finish(issuer, interaction);
@@ -119,8 +131,15 @@ export class AuthorizationFlow {
     this.assertFormToken(browserSecret!, form.interaction!, form.csrf_token);
     const user = await this.consentingUser(issuer, interaction, sessionToken);
     await this.authorization.finish(issuer, interaction);
-    if (form.decision !== 'allow') return this.toStep(issuer, this.authorization.errorRedirect(issuer, interaction.request, 'access_denied', 'The user denied the request.'));
-    await this.authorization.rememberConsent(issuer, user.userId, client.id, interaction.request.scope);
+    const consentEvent = { tenantId: issuer.tenant.id, actor: { type: 'user' as const, id: user.userId }, target: { type: 'client', id: client.id }, metadata: { scope: interaction.request.scope } };
+    if (form.decision !== 'allow') {
+      await this.audit.record({ action: 'consent.denied', ...consentEvent });
+      return this.toStep(issuer, this.authorization.errorRedirect(issuer, interaction.request, 'access_denied', 'The user denied the request.'));
+    }
+    await this.em.transactional(async () => {
+      await this.authorization.rememberConsent(issuer, user.userId, client.id, interaction.request.scope);
+      await this.audit.record({ action: 'consent.granted', ...consentEvent });
+    });
     return this.toStep(issuer, await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true, consent: true }));
   }
 

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { RequestContext } from '@mikro-orm/core';
+import { AuditModule } from '#audit/audit.module.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { NestLoggerAdapter } from '#platform/logging/nest-logger.adapter.js';
 import type { PlaneContext } from '#platform/plane-context.js';
@@ -10,7 +11,7 @@ import { TenancyModule } from '#tenancy/tenancy.module.js';
 @Module({})
 class CliModule {
   static forRoot(context: PlaneContext): DynamicModule {
-    return { module: CliModule, imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), TenancyModule] };
+    return { module: CliModule, imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), TenancyModule, AuditModule] };
   }
 }
 

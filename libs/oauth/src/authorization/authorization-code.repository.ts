@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '#database/sql.js';
+import { AUDIT_COLUMNS, type AuditStamp, stampValues } from '#audit/audit-writer.js';
 import type { NewAccessToken } from '../tokens/token.repository.js';
 
 export interface NewAuthorizationCode {
@@ -47,6 +48,8 @@ export interface Redemption {
   readonly accessToken: Pick<NewAccessToken, 'id' | 'tokenHash' | 'expiresAt'>;
   /** Null when the client may not use refresh tokens at all. */
   readonly refreshToken: RefreshTokenToIssue | null;
+  /** The token.issued event; actor (client) and target (user) come from the code row. */
+  readonly audit: AuditStamp;
 }
 
 /** Whether the granted scope holds offline_access (scopes are space-separated tokens). */
@@ -90,12 +93,17 @@ export class AuthorizationCodeRepository {
          select ?, tenant_id, client_id, user_id, id, ?, scope, ${HAS_OFFLINE_ACCESS}, session_id, auth_time, ?, ? from code
           where ?::boolean and (?::boolean or ${HAS_OFFLINE_ACCESS})
          returning id
+       ),
+       audit as (
+         insert into audit_events (${AUDIT_COLUMNS})
+         select ?, ?, tenant_id, 'client', client_id::text, 'token.issued', 'user', user_id::text, 'success', ?, ?, ?, ?::jsonb from code
        )
        select id, user_id, session_id, scope, nonce, auth_time, exists (select 1 from refresh) as refresh_issued from code`,
       [
         redemption.now, redemption.codeHash, redemption.tenantId, redemption.clientId, redemption.now, redemption.redirectUri, redemption.codeChallenge,
         accessToken.id, accessToken.tokenHash, redemption.now, accessToken.expiresAt,
         refresh?.id ?? null, refresh?.tokenHash ?? null, redemption.now, refresh?.expiresAt ?? null, refresh !== null, refresh?.alwaysForThisClient ?? false,
+        ...stampValues(redemption.audit),
       ],
     );
     return row

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { SessionService } from '#identity/session.service.js';
 import { isUuid } from '#platform/ids/uuidv7.js';
@@ -34,6 +36,8 @@ export class LogoutService {
     private readonly clients: IssuerClientRepository,
     private readonly sessions: SessionService,
     private readonly tokens: TokenRepository,
+    private readonly audit: AuditWriter,
+    private readonly em: EntityManager,
     private readonly clock: Clock,
   ) {}
 
@@ -58,8 +62,11 @@ export class LogoutService {
     if (!sessionToken) return;
     const session = await this.sessions.resume(sessionToken, 'auth');
     if (!session || session.tenant.id !== issuer.tenant.id) return;
-    await this.tokens.revokeSessionTokens(issuer.tenant.id, session.id, this.clock.now());
-    await this.sessions.end(session.id);
+    await this.em.transactional(async () => {
+      await this.tokens.revokeSessionTokens(issuer.tenant.id, session.id, this.clock.now());
+      await this.sessions.end(session.id);
+      await this.audit.record({ action: 'auth.logout', tenantId: issuer.tenant.id, actor: { type: 'user', id: session.user.id }, target: { type: 'user', id: session.user.id }, metadata: { plane: 'auth' } });
+    });
   }
 
   private async verifyHint(issuer: Issuer, token: string): Promise<{ audience: string; subject: string }> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Clock } from '#platform/time/clock.js';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository.js';
@@ -23,6 +24,7 @@ export class AuthorizationCodeGrant {
     private readonly codes: AuthorizationCodeRepository,
     private readonly tokens: TokenRepository,
     private readonly idTokens: IdTokenService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -54,11 +56,24 @@ export class AuthorizationCodeGrant {
             alwaysForThisClient: client.type === 'confidential',
           }
         : null,
+      audit: this.audit.stamp({ grant_type: 'authorization_code' }),
     });
     if (!redeemed) {
       const replayed = await this.codes.findConsumed(issuer.tenant.id, client.id, codeHash);
       if (replayed) {
-        await this.tokens.revokeGrant(issuer.tenant.id, replayed.id, now);
+        await this.tokens.revokeGrant(
+          issuer.tenant.id,
+          replayed.id,
+          now,
+          this.audit.values({
+            action: 'token.reuse_detected',
+            tenantId: issuer.tenant.id,
+            actor: { type: 'client', id: client.id },
+            target: { type: 'authorization_code', id: replayed.id },
+            outcome: 'failure',
+            metadata: { grant_type: 'authorization_code' },
+          }),
+        );
         throw new OAuthError('invalid_grant', 'The authorization code was already used; the tokens issued from it are revoked.');
       }
       throw invalidCode();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Clock } from '#platform/time/clock.js';
 import type { OAuthParameters } from '../http/form-parameters.js';
@@ -19,6 +20,7 @@ import type { TokenResponse } from './token-response.js';
 export class ClientCredentialsGrant {
   constructor(
     private readonly tokens: TokenRepository,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -32,6 +34,14 @@ export class ClientCredentialsGrant {
 
     const token = newOpaqueToken();
     const now = this.clock.now();
+    const scope = formatScope(requested);
+    const audit = this.audit.values({
+      action: 'token.issued',
+      tenantId: issuer.tenant.id,
+      actor: { type: 'client', id: client.id },
+      target: { type: 'client', id: client.id },
+      metadata: { grant_type: 'client_credentials', scope },
+    });
     await this.tokens.insertAccessToken({
       id: uuidv7(now.getTime()),
       tenantId: issuer.tenant.id,
@@ -43,7 +53,7 @@ export class ClientCredentialsGrant {
       sessionId: null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + client.accessTokenTtlSeconds * 1000),
-    });
+    }, audit);
     return { access_token: token, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds, ...(requested.length > 0 ? { scope: formatScope(requested) } : {}) };
   }
 }

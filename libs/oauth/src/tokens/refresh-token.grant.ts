@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Clock } from '#platform/time/clock.js';
 import { type OAuthParameters, required } from '../http/form-parameters.js';
@@ -21,6 +22,7 @@ export class RefreshTokenGrant {
   constructor(
     private readonly tokens: TokenRepository,
     private readonly idTokens: IdTokenService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -46,6 +48,7 @@ export class RefreshTokenGrant {
       accessHash: hashOpaqueToken(accessToken),
       accessExpiresAt: new Date(now.getTime() + client.accessTokenTtlSeconds * 1000),
       now,
+      audit: this.audit.stamp({ grant_type: 'refresh_token' }),
     });
     if (!rotated) return this.explainFailure(issuer, client, tokenHash, narrowed, now);
 
@@ -64,7 +67,19 @@ export class RefreshTokenGrant {
   private async explainFailure(issuer: Issuer, client: RegisteredClient, tokenHash: string, narrowed: string | null, now: Date): Promise<never> {
     const known = await this.tokens.refreshTokenOfClient(issuer.tenant.id, client.id, tokenHash);
     if (known?.rotated && !known.revoked) {
-      await this.tokens.revokeGrant(issuer.tenant.id, known.familyId, now);
+      await this.tokens.revokeGrant(
+        issuer.tenant.id,
+        known.familyId,
+        now,
+        this.audit.values({
+          action: 'token.reuse_detected',
+          tenantId: issuer.tenant.id,
+          actor: { type: 'client', id: client.id },
+          target: { type: 'refresh_token_family', id: known.familyId },
+          outcome: 'failure',
+          metadata: { grant_type: 'refresh_token' },
+        }),
+      );
       throw new OAuthError('invalid_grant', 'The refresh token was already used; its whole family is revoked.');
     }
     if (known && !known.revoked && !known.rotated && narrowed !== null && !narrowed.split(' ').every((scope) => known.scope.split(' ').includes(scope))) {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { Clock } from '#platform/time/clock.js';
 import { type OAuthParameters, required } from '../http/form-parameters.js';
 import type { Issuer } from '../issuer/issuer.js';
@@ -15,6 +16,7 @@ import { TokenRepository } from './token.repository.js';
 export class RevocationService {
   constructor(
     private readonly tokens: TokenRepository,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -23,8 +25,15 @@ export class RevocationService {
     if (!isWellFormedOpaqueToken(token)) return;
     const hash = hashOpaqueToken(token);
     const now = this.clock.now();
-    const revokeRefresh = async () => (await this.tokens.revokeRefreshFamilyByToken(issuer.tenant.id, client.id, hash, now)) !== null;
-    const revokeAccess = async () => (await this.tokens.revokeAccessToken(issuer.tenant.id, client.id, hash, now)) > 0;
+    const revokeRefresh = async () => {
+      const family = await this.tokens.refreshFamilyOf(issuer.tenant.id, client.id, hash);
+      if (family) {
+        const event = { action: 'token.revoked', tenantId: issuer.tenant.id, actor: { type: 'client', id: client.id }, target: { type: 'refresh_token_family', id: family } } as const;
+        await this.tokens.revokeGrant(issuer.tenant.id, family, now, this.audit.values({ ...event, metadata: { token_type: 'refresh_token' } }));
+      }
+      return family !== null;
+    };
+    const revokeAccess = () => this.tokens.revokeAccessToken(issuer.tenant.id, client.id, hash, now, this.audit.stamp({ token_type: 'access_token' }));
     const order = parameters.token_type_hint === 'access_token' ? [revokeAccess, revokeRefresh] : [revokeRefresh, revokeAccess];
     for (const attempt of order) if (await attempt()) return;
   }

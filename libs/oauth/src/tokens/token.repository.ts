@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { AUDIT_COLUMNS, AUDIT_VALUES, type AuditStamp, stampValues } from '#audit/audit-writer.js';
 import { Sql } from '#database/sql.js';
 
 export interface NewAccessToken {
@@ -26,6 +28,8 @@ export interface RefreshRotation {
   readonly accessHash: string;
   readonly accessExpiresAt: Date;
   readonly now: Date;
+  /** The token.refreshed event; actor (client) and target (user) come from the token row. */
+  readonly audit: AuditStamp;
 }
 
 export interface RotatedRefreshToken {
@@ -66,13 +70,20 @@ interface StateRow {
  */
 @Injectable()
 export class TokenRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly em: EntityManager,
+  ) {}
 
-  async insertAccessToken(token: NewAccessToken): Promise<void> {
+  /** Inserts an access token and its audit event in one statement (one round trip, one commit). */
+  async insertAccessToken(token: NewAccessToken, audit: readonly unknown[]): Promise<void> {
     await this.sql.run(
-      `insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [token.id, token.tenantId, token.clientId, token.userId, token.tokenHash, token.scope, token.grantId, token.sessionId, token.createdAt, token.expiresAt],
+      `with token as (
+         insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       )
+       insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
+      [token.id, token.tenantId, token.clientId, token.userId, token.tokenHash, token.scope, token.grantId, token.sessionId, token.createdAt, token.expiresAt, ...audit],
     );
   }
 
@@ -129,12 +140,17 @@ export class TokenRepository {
        next_access as (
          insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
          select ?, tenant_id, client_id, user_id, ?, coalesce(?::text, scope), family_id, session_id, ?, ? from old
+       ),
+       audit as (
+         insert into audit_events (${AUDIT_COLUMNS})
+         select ?, ?, tenant_id, 'client', client_id::text, 'token.refreshed', 'user', user_id::text, 'success', ?, ?, ?, ?::jsonb from old
        )
        select family_id, user_id, session_id, scope, auth_time, coalesce(?::text, scope) as access_scope from old`,
       [
         rotation.now, rotation.tokenHash, rotation.tenantId, rotation.clientId, rotation.now, rotation.scope, rotation.scope,
         rotation.refreshId, rotation.refreshHash, rotation.now,
         rotation.accessId, rotation.accessHash, rotation.scope, rotation.now, rotation.accessExpiresAt,
+        ...stampValues(rotation.audit),
         rotation.scope,
       ],
     );
@@ -153,32 +169,38 @@ export class TokenRepository {
     return row ? { familyId: row.family_id, rotated: row.rotated, revoked: row.revoked, scope: row.scope } : null;
   }
 
-  /** Revokes an access token, only if it was issued to `clientId` (RFC 7009 §2.1). */
-  async revokeAccessToken(tenantId: string, clientId: string, tokenHash: string, at: Date): Promise<number> {
-    const rows = await this.sql.rows<{ id: string }>(
-      `update oauth_access_tokens set revoked_at = ? where token_hash = ? and tenant_id = ? and client_id = ? and revoked_at is null returning id`,
-      [at, tokenHash, tenantId, clientId],
+  /** Revokes an access token, only if it was issued to `clientId` (RFC 7009 §2.1); audited when it was. */
+  async revokeAccessToken(tenantId: string, clientId: string, tokenHash: string, at: Date, audit: AuditStamp): Promise<boolean> {
+    const [row] = await this.sql.rows<{ revoked: number }>(
+      `with revoked as (
+         update oauth_access_tokens set revoked_at = ? where token_hash = ? and tenant_id = ? and client_id = ? and revoked_at is null returning id, tenant_id, client_id
+       ),
+       audit as (
+         insert into audit_events (${AUDIT_COLUMNS})
+         select ?, ?, tenant_id, 'client', client_id::text, 'token.revoked', 'access_token', id::text, 'success', ?, ?, ?, ?::jsonb from revoked
+       )
+       select count(*)::int as revoked from revoked`,
+      [at, tokenHash, tenantId, clientId, ...stampValues(audit)],
     );
-    return rows.length;
+    return (row?.revoked ?? 0) > 0;
   }
 
-  /** Revokes the whole family of a refresh token issued to `clientId`, with the access tokens issued from it. */
-  async revokeRefreshFamilyByToken(tenantId: string, clientId: string, tokenHash: string, at: Date): Promise<string | null> {
+  /** The family of a refresh token issued to `clientId`, if any. */
+  async refreshFamilyOf(tenantId: string, clientId: string, tokenHash: string): Promise<string | null> {
     const [row] = await this.sql.rows<{ family_id: string }>(
       `select family_id from oauth_refresh_tokens where token_hash = ? and tenant_id = ? and client_id = ?`,
       [tokenHash, tenantId, clientId],
     );
-    if (!row) return null;
-    await this.revokeGrant(tenantId, row.family_id, at);
-    return row.family_id;
+    return row?.family_id ?? null;
   }
 
   /**
    * SPEC §5.3: ending a sign-in session revokes the refresh tokens issued in it, except those
-   * granted with offline_access, and the access tokens of the same families.
+   * granted with offline_access, and the access tokens of the same families. Through the
+   * EntityManager, so it joins the caller's transaction (the session's end and its event).
    */
   async revokeSessionTokens(tenantId: string, sessionId: string, at: Date): Promise<void> {
-    await this.sql.run(
+    await this.em.execute(
       `with families as (
          update oauth_refresh_tokens set revoked_at = ?
           where tenant_id = ? and session_id = ? and offline = false and revoked_at is null
@@ -190,14 +212,20 @@ export class TokenRepository {
     );
   }
 
-  /** Revokes every refresh and access token of a grant (a code's tokens, or a refresh family). */
-  async revokeGrant(tenantId: string, grantId: string, at: Date): Promise<void> {
+  /**
+   * Revokes every refresh and access token of a grant (a code's tokens, or a refresh family) and
+   * records why (revocation by the client, or reuse detected), in one statement.
+   */
+  async revokeGrant(tenantId: string, grantId: string, at: Date, audit: readonly unknown[]): Promise<void> {
     await this.sql.run(
       `with refresh as (
          update oauth_refresh_tokens set revoked_at = ? where tenant_id = ? and family_id = ? and revoked_at is null returning id
+       ),
+       access as (
+         update oauth_access_tokens set revoked_at = ? where tenant_id = ? and grant_id = ? and revoked_at is null returning id
        )
-       update oauth_access_tokens set revoked_at = ? where tenant_id = ? and grant_id = ? and revoked_at is null`,
-      [at, tenantId, grantId, at, tenantId, grantId],
+       insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
+      [at, tenantId, grantId, at, tenantId, grantId, ...audit],
     );
   }
 }

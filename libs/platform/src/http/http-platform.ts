@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { createRequestLogger, type PlaneName } from '../logging/request-logging.js';
 import type { ErrorRenderer } from './error-renderer.js';
+import { runWithRequestMeta } from '../context/request-meta.js';
 import { handleHttpError, PlaneExceptionFilter } from './plane-exception.filter.js';
 
 export interface HttpPlatformOptions {
@@ -35,6 +36,10 @@ export function configureHttpPlatform(app: NestExpressApplication, options: Http
   instance.set('query parser', 'simple');
 
   app.use(createRequestLogger(logger, plane));
+  // After the logger: the request id exists; trust-proxy is applied, so req.ip is the client's.
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    runWithRequestMeta({ requestId: (req as Request & { id?: string }).id, ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 512) }, next),
+  );
   app.use((_req: Request, res: Response, next: NextFunction) => {
     for (const [name, value] of Object.entries(options.defaultHeaders)) res.setHeader(name, value);
     next();
