@@ -37,7 +37,7 @@ async function inContext<T>(planes: TestPlanes, work: () => Promise<T>): Promise
 export async function seedTenant(planes: TestPlanes, slug: string): Promise<SeededTenant> {
   return inContext(planes, async () => {
     const email = `owner@${slug}.example`;
-    const { tenant, owner } = await planes.admin.get(TenantProvisioningService).createTenant({ slug, name: `${slug} Inc.`, owner: { email, password: PASSWORD } });
+    const { tenant, owner } = await planes.admin.get(TenantProvisioningService).createTenant({ slug, name: `${slug} Inc.`, owner: { email, password: PASSWORD } }, { actor: { type: 'system' } });
     return { id: tenant.id, slug, owner: { id: owner.id, email, password: PASSWORD, tenantId: tenant.id, tenantSlug: slug } };
   });
 }

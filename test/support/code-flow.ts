@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { hiddenField, UserAgent } from './user-agent.js';
+import { type AgentResponse, hiddenField, type UserAgent } from './user-agent.js';
 
 export interface Credentials {
   readonly email: string;
@@ -41,11 +41,32 @@ export async function runCodeFlow(config: client.Configuration, agent: UserAgent
     state,
     ...options.extra,
   });
-  let response = await agent.get(url.toString());
+  const interaction = await completeInteraction(agent, await agent.get(url.toString()), user, options);
+  return { ...interaction, verifier, nonce, state };
+}
+
+export interface InteractionResult {
+  /** The URL the server finally sent the browser to (the client's redirect URI with code or error). */
+  readonly callback: URL;
+  readonly sawLogin: boolean;
+  readonly sawConsent: boolean;
+}
+
+/**
+ * Follows the authorization endpoint's answer (however the request was sent) through the sign-in
+ * and consent pages, submitting their forms, until the server redirects to the client.
+ */
+export async function completeInteraction(
+  agent: UserAgent,
+  authorizeResponse: AgentResponse,
+  user: Credentials | null,
+  options: Pick<CodeFlowOptions, 'redirectUri' | 'consent'>,
+): Promise<InteractionResult> {
+  let response = authorizeResponse;
   let sawLogin = false;
   let sawConsent = false;
   for (let step = 0; step < 6; step++) {
-    if (response.location?.startsWith(options.redirectUri)) return { callback: new URL(response.location), verifier, nonce, state, sawLogin, sawConsent };
+    if (response.location?.startsWith(options.redirectUri)) return { callback: new URL(response.location), sawLogin, sawConsent };
     if (!response.location) throw new Error(`flow stopped at HTTP ${response.status}: ${response.body.slice(0, 300)}`);
     const page = await agent.get(response.location);
     const pageUrl = new URL(response.location);

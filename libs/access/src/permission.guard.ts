@@ -1,12 +1,13 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { type PermissionRequirement, PUBLIC_ROUTE, REQUIRED_PERMISSION } from '#platform/api/route-access.js';
 import { DomainError } from '#platform/errors/domain-error.js';
 import { isUuid } from '#platform/ids/uuidv7.js';
 import { csrfTokenMatches } from '#identity/session-token.js';
 import { AUTHENTICATION_STRATEGIES, type AuthenticationStrategy } from './authentication-strategy.js';
 import type { Permission } from './permission-catalogue.js';
-import { holds, type RequestWithPrincipal } from './principal.js';
+import { actorOf, holds, type Principal, type RequestWithPrincipal } from './principal.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -33,6 +34,7 @@ export class PermissionGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTHENTICATION_STRATEGIES) private readonly strategies: readonly AuthenticationStrategy[],
+    private readonly audit: AuditWriter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -46,13 +48,28 @@ export class PermissionGuard implements CanActivate {
     if (principal.authenticatedBy === 'session' && !SAFE_METHODS.has(req.method)) {
       const presented = req.get('x-csrf-token');
       if (!principal.session || !csrfTokenMatches(principal.session.token, presented)) {
+        await this.recordDenial(principal, req, 'csrf_token_invalid');
         throw new DomainError('forbidden', 'csrf_token_invalid', 'The X-CSRF-Token header is missing or does not match the session.');
       }
     }
     assertPathIds(req.params);
     const tenantId = req.params[requirement.tenantParam] as string | undefined;
-    if (!requirement.anyOf.some((permission) => holds(principal, permission as Permission, tenantId))) throw new ForbiddenError();
+    if (!requirement.anyOf.some((permission) => holds(principal, permission as Permission, tenantId))) {
+      await this.recordDenial(principal, req, 'missing_permission', { required: requirement.anyOf, tenant_id: tenantId ?? null });
+      throw new ForbiddenError();
+    }
     return true;
+  }
+
+  /** A refused authenticated request is a security event, kept whatever happens next (SPEC §7). */
+  private recordDenial(principal: Principal, req: RequestWithPrincipal, reason: string, extra: Record<string, unknown> = {}): Promise<void> {
+    return this.audit.recordIndependently({
+      action: 'access.denied',
+      tenantId: principal.tenantId,
+      actor: actorOf(principal),
+      outcome: 'failure',
+      metadata: { reason, method: req.method, route: req.route?.path ?? req.path, ...extra },
+    });
   }
 
   private async authenticate(req: RequestWithPrincipal) {

@@ -27,3 +27,8 @@ export function holds(principal: Principal, permission: Permission, tenantId?: s
   if (!permission.startsWith('tenant.')) return true;
   return tenantId !== undefined && tenantId === principal.tenantId;
 }
+
+/** The audit actor of a principal. */
+export function actorOf(principal: Principal): { type: 'user' | 'client'; id: string } {
+  return { type: principal.kind, id: principal.id };
+}

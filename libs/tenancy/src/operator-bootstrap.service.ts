@@ -1,3 +1,4 @@
+import { AuditWriter } from '#audit/audit-writer.js';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { RoleAssignmentRepository } from '#access/role-assignment.repository.js';
@@ -43,6 +44,7 @@ export class OperatorBootstrapService {
     private readonly roles: RoleAssignmentRepository,
     private readonly provisioning: TenantProvisioningService,
     private readonly hasher: PasswordHasher,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -54,7 +56,8 @@ export class OperatorBootstrapService {
       if (await this.roles.anyPlatformAdmin()) throw new AlreadyBootstrappedError();
       const existing = await this.tenants.findBySlug(slug);
       if (!existing) {
-        const { tenant, owner } = await this.provisioning.createTenant({ slug, name: slug, owner: { email, password: secret } }, { platformAdminOwner: true });
+        const { tenant, owner } = await this.provisioning.createTenant({ slug, name: slug, owner: { email, password: secret } }, { platformAdminOwner: true, actor: { type: 'system' } });
+        await this.recordBootstrap(tenant.id, owner.id, true);
         return { tenant, admin: owner, createdTenant: true, ...(generatedPassword ? { generatedPassword } : {}) };
       }
       // The tenant exists (its platform admins were removed): add the administrator to it.
@@ -67,7 +70,18 @@ export class OperatorBootstrapService {
       await this.em.flush();
       await this.roles.assign('platform_admin', { userId: admin.id, tenantId: null });
       if (!(await this.roles.ownerOf(existing.id))) await this.roles.assign('tenant_owner', { userId: admin.id, tenantId: existing.id });
+      await this.recordBootstrap(existing.id, admin.id, false);
       return { tenant: existing, admin, createdTenant: false, ...(generatedPassword ? { generatedPassword } : {}) };
+    });
+  }
+
+  private recordBootstrap(tenantId: string, adminId: string, createdTenant: boolean): Promise<void> {
+    return this.audit.record({
+      action: 'platform.bootstrapped',
+      tenantId: null,
+      actor: { type: 'system' },
+      target: { type: 'user', id: adminId },
+      metadata: { tenant_id: tenantId, created_tenant: createdTenant },
     });
   }
 

@@ -1,3 +1,4 @@
+import { AuditWriter, type AuditActor } from '#audit/audit-writer.js';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { RoleAssignmentRepository } from '#access/role-assignment.repository.js';
@@ -45,10 +46,11 @@ export class TenantProvisioningService {
     private readonly roles: RoleAssignmentRepository,
     private readonly hasher: PasswordHasher,
     private readonly signingKeys: SigningKeyService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
-  async createTenant(input: NewTenant, options: { platformAdminOwner?: boolean } = {}): Promise<ProvisionedTenant> {
+  async createTenant(input: NewTenant, options: { platformAdminOwner?: boolean; actor: AuditActor }): Promise<ProvisionedTenant> {
     const initialPassword = input.owner.password === undefined ? generateInitialPassword() : undefined;
     const [passwordHash, keyMaterial] = await Promise.all([this.hasher.hash(input.owner.password ?? initialPassword!), this.signingKeys.generateInitialKeys()]);
     const now = this.clock.now();
@@ -64,6 +66,13 @@ export class TenantProvisioningService {
       await this.em.flush();
       await this.roles.assign('tenant_owner', { userId: owner.id, tenantId: tenant.id });
       if (options.platformAdminOwner) await this.roles.assign('platform_admin', { userId: owner.id, tenantId: null });
+      await this.audit.record({
+        action: 'tenant.created',
+        tenantId: tenant.id,
+        actor: options.actor,
+        target: { type: 'tenant', id: tenant.id },
+        metadata: { slug: tenant.slug, owner_id: owner.id, kids: keyMaterial.map((key) => key.kid) },
+      });
       return { tenant, owner, ...(initialPassword ? { initialPassword } : {}) };
     });
   }

@@ -1,3 +1,5 @@
+import { actorOf, type Principal } from '#access/principal.js';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { AssignableTenantRole, RoleKey } from '#access/permission-catalogue.js';
@@ -73,10 +75,11 @@ export class ClientAdministrationService {
     private readonly tenants: TenantRepository,
     private readonly clients: OAuthClientRepository,
     private readonly roles: RoleAssignmentRepository,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
-  async create(tenantId: string, input: NewClientInput): Promise<CreatedClient> {
+  async create(principal: Principal, tenantId: string, input: NewClientInput): Promise<CreatedClient> {
     const settings: ClientSettings = {
       name: input.name,
       type: input.type,
@@ -101,6 +104,13 @@ export class ClientAdministrationService {
       this.clients.add(client);
       await this.em.flush(); // role assignments reference the client row
       for (const role of roles) await this.roles.assignToClient(role, client.id, tenantId);
+      await this.audit.record({
+        action: 'client.created',
+        tenantId,
+        actor: actorOf(principal),
+        target: { type: 'client', id: client.id },
+        metadata: { name: client.name, type: client.type, grant_types: client.grantTypes, scopes: client.scopes, redirect_uris: client.redirectUris, roles },
+      });
       return { client: presentClient(client, roles), ...(secret === undefined ? {} : { client_secret: secret }) };
     });
   }
@@ -121,7 +131,7 @@ export class ClientAdministrationService {
    * type never changes, so a client keeps a secret exactly when it had one. Disabling revokes
    * the client's tokens in the same transaction.
    */
-  async update(tenantId: string, clientId: string, patch: ClientPatch): Promise<ClientView> {
+  async update(principal: Principal, tenantId: string, clientId: string, patch: ClientPatch): Promise<ClientView> {
     return this.em.transactional(async () => {
       const client = await this.require(tenantId, clientId);
       const currentRoles = await this.roles.rolesOfClient(client.id);
@@ -137,6 +147,8 @@ export class ClientAdministrationService {
       if (disabling) await this.clients.revokeTokensOfClient(tenantId, client.id, now);
       for (const role of currentRoles) if (!wantedRoles.includes(role)) await this.roles.revokeFromClient(role, client.id);
       for (const role of new Set(wantedRoles)) if (!currentRoles.includes(role)) await this.roles.assignToClient(role, client.id, tenantId);
+      const fields = Object.keys(patch).filter((field) => patch[field as keyof ClientPatch] !== undefined);
+      await this.audit.record({ action: 'client.updated', tenantId, actor: actorOf(principal), target: { type: 'client', id: client.id }, metadata: { fields, roles: wantedRoles, disabled: disabling } });
       return presentClient(client, await this.roles.rolesOfClient(client.id));
     });
   }
@@ -145,7 +157,7 @@ export class ClientAdministrationService {
    * Soft delete: the client disappears from every lookup, and its access and refresh tokens are
    * revoked and its service-account roles removed in the same transaction.
    */
-  async delete(tenantId: string, clientId: string): Promise<void> {
+  async delete(principal: Principal, tenantId: string, clientId: string): Promise<void> {
     await this.em.transactional(async () => {
       const client = await this.require(tenantId, clientId);
       const now = this.clock.now();
@@ -154,11 +166,12 @@ export class ClientAdministrationService {
       await this.em.flush();
       await this.clients.revokeTokensOfClient(tenantId, client.id, now);
       for (const role of await this.roles.rolesOfClient(client.id)) await this.roles.revokeFromClient(role, client.id);
+      await this.audit.record({ action: 'client.deleted', tenantId, actor: actorOf(principal), target: { type: 'client', id: client.id }, metadata: { name: client.name } });
     });
   }
 
   /** A new secret for a confidential client; the previous one stops working when this commits. */
-  async rotateSecret(tenantId: string, clientId: string): Promise<{ client_id: string; client_secret: string }> {
+  async rotateSecret(principal: Principal, tenantId: string, clientId: string): Promise<{ client_id: string; client_secret: string }> {
     const secret = newClientSecret();
     return this.em.transactional(async () => {
       const client = await this.require(tenantId, clientId);
@@ -168,6 +181,7 @@ export class ClientAdministrationService {
       client.secretRotatedAt = now;
       client.updatedAt = now;
       await this.em.flush();
+      await this.audit.record({ action: 'client.secret_rotated', tenantId, actor: actorOf(principal), target: { type: 'client', id: client.id } });
       return { client_id: client.id, client_secret: secret };
     });
   }

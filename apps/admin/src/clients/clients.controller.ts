@@ -1,3 +1,5 @@
+import { CurrentPrincipal } from '#access/current-principal.decorator.js';
+import type { Principal } from '#access/principal.js';
 import { Controller, Delete, Get, Patch, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import { Requires } from '#access/requires.decorator.js';
@@ -26,8 +28,8 @@ export class ClientsController {
   @Post()
   @Requires('tenant.clients.manage')
   @ApiRoute({ tag: TAG, summary: 'Register a client (a confidential client’s secret is shown only in this response)', params: tenantParams, body: createClientBody, response: createdClientSchema, status: 201, errors: ['invalid_client_metadata'] })
-  create(@ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof createClientBody>) {
-    return this.clients.create(params.tenantId, body);
+  create(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof createClientBody>) {
+    return this.clients.create(principal, params.tenantId, body);
   }
 
   @Get()
@@ -47,21 +49,21 @@ export class ClientsController {
   @Patch(':clientId')
   @Requires('tenant.clients.manage')
   @ApiRoute({ tag: TAG, summary: 'Change a client’s registration, roles or status (disabling revokes its tokens)', params: clientParams, body: updateClientBody, response: clientSchema, errors: ['invalid_client_metadata'] })
-  update(@ValidParams() params: ClientParams, @ValidBody() body: z.output<typeof updateClientBody>) {
-    return this.clients.update(params.tenantId, params.clientId, body);
+  update(@CurrentPrincipal() principal: Principal, @ValidParams() params: ClientParams, @ValidBody() body: z.output<typeof updateClientBody>) {
+    return this.clients.update(principal, params.tenantId, params.clientId, body);
   }
 
   @Delete(':clientId')
   @Requires('tenant.clients.manage')
   @ApiRoute({ tag: TAG, summary: 'Delete a client (soft; revokes its access and refresh tokens)', params: clientParams, status: 204 })
-  async delete(@ValidParams() params: ClientParams): Promise<void> {
-    await this.clients.delete(params.tenantId, params.clientId);
+  async delete(@CurrentPrincipal() principal: Principal, @ValidParams() params: ClientParams): Promise<void> {
+    await this.clients.delete(principal, params.tenantId, params.clientId);
   }
 
   @Post(':clientId/secret')
   @Requires('tenant.clients.manage')
   @ApiRoute({ tag: TAG, summary: 'Replace a confidential client’s secret (the old one stops working at once)', params: clientParams, response: clientSecretSchema, errors: ['public_client_has_no_secret'] })
-  rotateSecret(@ValidParams() params: ClientParams) {
-    return this.clients.rotateSecret(params.tenantId, params.clientId);
+  rotateSecret(@CurrentPrincipal() principal: Principal, @ValidParams() params: ClientParams) {
+    return this.clients.rotateSecret(principal, params.tenantId, params.clientId);
   }
 }

@@ -1,3 +1,4 @@
+import { actorOf, type Principal } from '#access/principal.js';
 import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import { keyStateAt } from '#oauth/keys/key-state.js';
@@ -25,9 +26,9 @@ export class KeyAdministrationService {
     return { items: (await this.signingKeys.liveKeys(tenantId)).map((key) => present(key, now)) };
   }
 
-  async rotate(tenantId: string, immediately: boolean): Promise<{ items: SigningKeyView[] }> {
+  async rotate(principal: Principal, tenantId: string, immediately: boolean): Promise<{ items: SigningKeyView[] }> {
     const tenant = await this.requireTenant(tenantId);
-    await this.signingKeys.rotate(tenant, immediately);
+    await this.signingKeys.rotate(tenant, immediately, actorOf(principal));
     return this.list(tenantId);
   }
 

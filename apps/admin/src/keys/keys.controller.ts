@@ -1,3 +1,5 @@
+import { CurrentPrincipal } from '#access/current-principal.decorator.js';
+import type { Principal } from '#access/principal.js';
 import { Controller, Get, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import { Requires } from '#access/requires.decorator.js';
@@ -23,7 +25,7 @@ export class KeysController {
   @Post('rotate')
   @Requires('tenant.keys.manage')
   @ApiRoute({ tag: TAG, summary: 'Stage new signing keys (published now, signing after the publication delay, or at once with now=true)', params: tenantParams, body: rotateKeysBody, response: signingKeyListSchema })
-  rotate(@ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof rotateKeysBody>) {
-    return this.keys.rotate(params.tenantId, body.now ?? false);
+  rotate(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof rotateKeysBody>) {
+    return this.keys.rotate(principal, params.tenantId, body.now ?? false);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { Principal } from '#access/principal.js';
+import { actorOf, type Principal } from '#access/principal.js';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { PasswordHasher } from '#identity/password-hasher.js';
 import { SessionService } from '#identity/session.service.js';
 import type { User } from '#identity/user.entity.js';
@@ -24,6 +25,7 @@ export class SelfServiceService {
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly audit: AuditWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -36,9 +38,13 @@ export class SelfServiceService {
 
   async updateProfile(principal: Principal, profile: UserProfile) {
     const user = await this.self(principal);
-    applyProfile(user, profile);
-    user.updatedAt = this.clock.now();
-    await this.em.flush();
+    await this.em.transactional(async () => {
+      applyProfile(user, profile);
+      user.updatedAt = this.clock.now();
+      await this.em.flush();
+      const fields = Object.keys(profile).filter((field) => profile[field as keyof UserProfile] !== undefined);
+      await this.audit.record({ action: 'user.updated', tenantId: principal.tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id }, metadata: { fields, self: true } });
+    });
     return presentUser(user, principal.roles, this.clock.now());
   }
 
@@ -60,7 +66,8 @@ export class SelfServiceService {
     const newHash = await this.hasher.hash(newPassword);
     await this.em.transactional(async () => {
       this.users.setPassword(user, newHash);
-      await this.sessions.endAllForUser(principal.tenantId, user.id, principal.session?.id);
+      const ended = await this.sessions.endAllForUser(principal.tenantId, user.id, principal.session?.id);
+      await this.audit.record({ action: 'user.password_changed', tenantId: principal.tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id }, metadata: { other_sessions_ended: ended } });
     });
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { holds, type Principal } from '#access/principal.js';
+import { actorOf, holds, type Principal } from '#access/principal.js';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { RoleAssignmentRepository } from '#access/role-assignment.repository.js';
 import { SessionService } from '#identity/session.service.js';
 import { UserRepository } from '#identity/user.repository.js';
@@ -29,11 +30,12 @@ export class TenantAdministrationService {
     private readonly users: UserRepository,
     private readonly roles: RoleAssignmentRepository,
     private readonly sessions: SessionService,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
-  async create(input: NewTenant): Promise<{ tenant: TenantView; owner: UserView; owner_initial_password?: string }> {
-    const { tenant, owner, initialPassword } = await this.provisioning.createTenant(input);
+  async create(principal: Principal, input: NewTenant): Promise<{ tenant: TenantView; owner: UserView; owner_initial_password?: string }> {
+    const { tenant, owner, initialPassword } = await this.provisioning.createTenant(input, { actor: actorOf(principal) });
     return {
       tenant: presentTenant(tenant),
       owner: presentUser(owner, ['tenant_owner'], this.clock.now()),
@@ -61,8 +63,15 @@ export class TenantAdministrationService {
         await this.refuseIfOperatorTenant(tenant);
         await this.sessions.endAllForTenant(tenant.id);
       }
-      if (patch.name !== undefined) tenant.name = patch.name;
-      if (patch.status !== undefined) tenant.status = patch.status;
+      const event = { tenantId: tenant.id, actor: actorOf(principal), target: { type: 'tenant', id: tenant.id } };
+      if (patch.name !== undefined && patch.name !== tenant.name) {
+        await this.audit.record({ ...event, action: 'tenant.updated', metadata: { fields: ['name'], from: tenant.name, to: patch.name } });
+        tenant.name = patch.name;
+      }
+      if (patch.status !== undefined && patch.status !== tenant.status) {
+        await this.audit.record({ ...event, action: patch.status === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated' });
+        tenant.status = patch.status;
+      }
       tenant.updatedAt = this.clock.now();
       await this.em.flush();
       return presentTenant(tenant);
@@ -70,12 +79,13 @@ export class TenantAdministrationService {
   }
 
   /** Soft delete: the tenant disappears from every lookup and all its sessions end. */
-  async delete(tenantId: string): Promise<void> {
+  async delete(principal: Principal, tenantId: string): Promise<void> {
     await this.em.transactional(async () => {
       const tenant = await this.require(tenantId);
       await this.refuseIfOperatorTenant(tenant);
       tenant.deletedAt = this.clock.now();
-      await this.sessions.endAllForTenant(tenant.id);
+      const ended = await this.sessions.endAllForTenant(tenant.id);
+      await this.audit.record({ action: 'tenant.deleted', tenantId: tenant.id, actor: actorOf(principal), target: { type: 'tenant', id: tenant.id }, metadata: { slug: tenant.slug, sessions_ended: ended } });
     });
   }
 
@@ -92,6 +102,13 @@ export class TenantAdministrationService {
       await this.roles.assign('tenant_owner', { userId: next.id, tenantId });
       const previousRoles = await this.roles.rolesOfUser(currentOwnerId);
       if (!previousRoles.includes('tenant_admin')) await this.roles.assign('tenant_admin', { userId: currentOwnerId, tenantId });
+      await this.audit.record({
+        action: 'tenant.ownership_transferred',
+        tenantId,
+        actor: actorOf(principal),
+        target: { type: 'user', id: next.id },
+        metadata: { previous_owner_id: currentOwnerId },
+      });
       const now = this.clock.now();
       return {
         owner: presentUser(next, await this.roles.rolesOfUser(next.id), now),

@@ -29,8 +29,8 @@ export class TenantsController {
   @Post()
   @Requires('platform.tenants.manage')
   @ApiRoute({ tag: TAG, summary: 'Create a tenant with its owner', body: createTenantBody, response: createdTenantSchema, status: 201, errors: ['slug_taken'] })
-  create(@ValidBody() body: z.output<typeof createTenantBody>) {
-    return this.tenants.create(body);
+  create(@CurrentPrincipal() principal: Principal, @ValidBody() body: z.output<typeof createTenantBody>) {
+    return this.tenants.create(principal, body);
   }
 
   @Get()
@@ -57,8 +57,8 @@ export class TenantsController {
   @Delete(':tenantId')
   @Requires('platform.tenants.manage', 'tenant.delete')
   @ApiRoute({ tag: TAG, summary: 'Delete a tenant (soft); ends all its sessions', params: tenantParams, status: 204, errors: ['tenant_has_platform_admins'] })
-  async delete(@ValidParams() params: z.output<typeof tenantParams>): Promise<void> {
-    await this.tenants.delete(params.tenantId);
+  async delete(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>): Promise<void> {
+    await this.tenants.delete(principal, params.tenantId);
   }
 
   @Post(':tenantId/owner')

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { AssignableTenantRole, RoleKey } from '#access/permission-catalogue.js';
-import type { Principal } from '#access/principal.js';
+import { actorOf, type Principal } from '#access/principal.js';
+import { AuditWriter } from '#audit/audit-writer.js';
 import { RoleAssignmentRepository } from '#access/role-assignment.repository.js';
 import { PasswordHasher } from '#identity/password-hasher.js';
 import { SessionService } from '#identity/session.service.js';
@@ -47,10 +48,11 @@ export class UserAdministrationService {
     private readonly roles: RoleAssignmentRepository,
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
+    private readonly audit: AuditWriter,
     private readonly clock: Clock,
   ) {}
 
-  async create(tenantId: string, input: NewUserInput): Promise<UserView> {
+  async create(principal: Principal, tenantId: string, input: NewUserInput): Promise<UserView> {
     const passwordHash = input.password === undefined ? undefined : await this.hasher.hash(input.password);
     return this.em.transactional(async () => {
       const tenant = await this.tenants.findById(tenantId);
@@ -62,6 +64,7 @@ export class UserAdministrationService {
       await this.em.flush();
       const roles: RoleKey[] = [...new Set<RoleKey>(input.roles ?? ['tenant_member'])];
       for (const role of roles) await this.roles.assign(role, { userId: user.id, tenantId });
+      await this.audit.record({ action: 'user.created', tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id }, metadata: { email: user.email, roles, has_password: Boolean(passwordHash) } });
       return presentUser(user, roles.sort(), this.clock.now());
     });
   }
@@ -87,6 +90,7 @@ export class UserAdministrationService {
       if (patch.status === 'disabled' && roles.includes('tenant_owner')) {
         throw new DomainError('conflict', 'owner_cannot_be_disabled', 'The owner cannot be disabled; transfer ownership first.');
       }
+      const fields = Object.keys(patch).filter((field) => patch[field as keyof UserPatch] !== undefined);
       if (patch.email !== undefined && patch.email !== user.email) {
         if (await this.users.emailTaken(tenantId, patch.email)) throw emailTaken();
         user.email = patch.email;
@@ -99,6 +103,7 @@ export class UserAdministrationService {
       }
       user.updatedAt = this.clock.now();
       await this.em.flush();
+      await this.audit.record({ action: 'user.updated', tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id }, metadata: { fields } });
       return presentUser(user, roles, this.clock.now());
     });
   }
@@ -113,6 +118,7 @@ export class UserAdministrationService {
       await this.sessions.endAllForUser(tenantId, user.id);
       this.users.remove(user);
       await this.em.flush();
+      await this.audit.record({ action: 'user.deleted', tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id }, metadata: { email: user.email } });
     });
   }
 
@@ -125,8 +131,9 @@ export class UserAdministrationService {
       this.users.setPassword(user, hash);
       user.failedLoginCount = 0;
       user.lockedUntil = null;
-      await this.sessions.endAllForUser(tenantId, user.id);
+      const ended = await this.sessions.endAllForUser(tenantId, user.id);
       await this.em.flush();
+      await this.audit.record({ action: 'user.password_set', tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id }, metadata: { sessions_ended: ended } });
     });
   }
 
@@ -137,6 +144,7 @@ export class UserAdministrationService {
       user.failedLoginCount = 0;
       user.lockedUntil = null;
       await this.em.flush();
+      await this.audit.record({ action: 'user.unlocked', tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id } });
       return presentUser(user, roles, this.clock.now());
     });
   }
@@ -153,8 +161,17 @@ export class UserAdministrationService {
       if (wanted.includes('tenant_owner') && !isOwner) throw new DomainError('invalid_input', 'role_not_assignable', 'tenant_owner moves only by an ownership transfer.');
       if (isOwner && !wanted.includes('tenant_owner')) throw new DomainError('conflict', 'owner_role_required', 'The owner keeps tenant_owner until ownership is transferred.');
       const assignable = new Set<RoleKey>(['tenant_admin', 'tenant_member']);
-      for (const role of current) if (assignable.has(role) && !wanted.includes(role)) await this.roles.revoke(role, user.id);
-      for (const role of new Set(wanted)) if (assignable.has(role) && !current.includes(role)) await this.roles.assign(role, { userId: user.id, tenantId });
+      const event = { tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id } };
+      for (const role of current) {
+        if (!assignable.has(role) || wanted.includes(role)) continue;
+        await this.roles.revoke(role, user.id);
+        await this.audit.record({ ...event, action: 'user.role_revoked', metadata: { role } });
+      }
+      for (const role of new Set(wanted)) {
+        if (!assignable.has(role) || current.includes(role)) continue;
+        await this.roles.assign(role, { userId: user.id, tenantId });
+        await this.audit.record({ ...event, action: 'user.role_assigned', metadata: { role } });
+      }
       return { roles: await this.roles.rolesOfUser(user.id) };
     });
   }
@@ -165,9 +182,12 @@ export class UserAdministrationService {
   }
 
   async endSessions(principal: Principal, tenantId: string, userId: string): Promise<void> {
-    const user = await this.require(tenantId, userId);
-    await this.guardOwner(principal, user);
-    await this.sessions.endAllForUser(tenantId, user.id);
+    await this.em.transactional(async () => {
+      const user = await this.require(tenantId, userId);
+      await this.guardOwner(principal, user);
+      const ended = await this.sessions.endAllForUser(tenantId, user.id);
+      await this.audit.record({ action: 'session.ended', tenantId, actor: actorOf(principal), target: { type: 'user', id: user.id }, metadata: { sessions_ended: ended } });
+    });
   }
 
   private async require(tenantId: string, userId: string): Promise<User> {

@@ -30,8 +30,8 @@ export class UsersController {
   @Post()
   @Requires('tenant.users.manage')
   @ApiRoute({ tag: TAG, summary: 'Create a user', params: tenantParams, body: createUserBody, response: userSchema, status: 201, errors: ['email_taken'] })
-  create(@ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof createUserBody>) {
-    return this.users.create(params.tenantId, body);
+  create(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof createUserBody>) {
+    return this.users.create(principal, params.tenantId, body);
   }
 
   @Get()

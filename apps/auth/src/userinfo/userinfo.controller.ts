@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { oauthParameters } from '#oauth/http/form-parameters.js';
 import { OAuthError } from '#oauth/oauth-error.js';
@@ -15,6 +15,7 @@ export class UserInfoController {
   }
 
   @Post('userinfo')
+  @HttpCode(200)
   byPost(@Param('slug') slug: string, @Req() req: Request) {
     const body = req.is('application/x-www-form-urlencoded') ? oauthParameters(req.body).access_token : undefined;
     return this.userInfo.claims(slug, bearerToken(req, body));

@@ -25,7 +25,7 @@ export async function keysRotateCommand(options: { tenant?: string | undefined; 
       const targets = options.tenant ? [await tenants.findBySlug(options.tenant)] : await allTenants(tenants);
       if (targets[0] === null) throw new CliError(`no tenant with the slug "${options.tenant}"`, 1);
       for (const tenant of targets as Tenant[]) {
-        const staged = await keys.rotate(tenant, options.now);
+        const staged = await keys.rotate(tenant, options.now, { type: 'system' });
         const now = new Date();
         for (const key of staged) {
           process.stderr.write(`${tenant.slug}: ${key.alg} ${key.kid} ${keyStateAt(key, now)} (signs from ${key.activatesAt.toISOString()})\n`);

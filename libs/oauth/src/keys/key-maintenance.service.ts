@@ -49,7 +49,7 @@ export class KeyMaintenanceService {
     for (const tenantId of tenantIds) {
       const tenant = await this.tenants.findById(tenantId);
       if (!tenant) continue;
-      await this.signingKeys.rotate(tenant, immediately);
+      await this.signingKeys.rotate(tenant, immediately, { type: 'system' });
       slugs.push(tenant.slug);
     }
     return slugs;

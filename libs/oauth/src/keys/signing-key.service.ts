@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditWriter, type AuditActor } from '#audit/audit-writer.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { webcrypto } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
@@ -43,6 +44,7 @@ export class SigningKeyService {
     private readonly em: EntityManager,
     private readonly keys: SigningKeyRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KEY_ENCRYPTION_KEY) private readonly keyEncryptionKey: Buffer,
   ) {}
@@ -62,7 +64,7 @@ export class SigningKeyService {
    * Stages a new key of each algorithm. By default it activates after the publication delay;
    * `immediately` activates it now (operators and tests), dropping any key staged before.
    */
-  async rotate(tenant: Tenant, immediately: boolean): Promise<SigningKey[]> {
+  async rotate(tenant: Tenant, immediately: boolean, actor: AuditActor): Promise<SigningKey[]> {
     const generated = await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg)));
     const now = this.clock.now();
     const activatesAt = immediately ? now : new Date(now.getTime() + this.config.signingKeys.publicationDelaySeconds * 1000);
@@ -78,6 +80,13 @@ export class SigningKeyService {
         created.push(this.store(tenant, material, activatesAt));
       }
       await this.em.flush();
+      await this.audit.record({
+        action: 'key.rotated',
+        tenantId: tenant.id,
+        actor,
+        target: { type: 'tenant', id: tenant.id },
+        metadata: { kids: created.map((key) => key.kid), activates_at: activatesAt.toISOString(), immediately },
+      });
       return created;
     });
     this.cache.delete(tenant.id);
