@@ -42,27 +42,34 @@ export interface PageOptions {
   readonly formTargets?: readonly string[];
 }
 
+export interface RenderedPage {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
 /**
- * Sends a complete page: no script, no external asset, and a strict Content-Security-Policy whose
- * only allowance is the page's own inline style (by nonce) and its forms' destinations.
+ * A complete page: no script, no external asset, and a strict Content-Security-Policy whose only
+ * allowance is the page's own inline style (by nonce) and its forms' destinations.
  */
-export function sendPage(res: Response, options: PageOptions): void {
+export function renderPage(options: PageOptions): RenderedPage {
   const nonce = randomBytes(16).toString('base64');
   const formAction = ["'self'", ...(options.formTargets ?? [])].join(' ');
-  res
-    .status(options.status ?? 200)
-    .set({
+  return {
+    headers: {
       'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
       'X-Frame-Options': 'DENY',
       'Cache-Control': 'no-store',
       'Referrer-Policy': 'no-referrer',
-    })
-    .type('html')
-    .send(
-      `<!doctype html>\n${
-        html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${options.title}</title><style nonce="${nonce}">${new Html(STYLE)}</style></head><body><main>${options.tenantName ? html`<p class="tenant">${options.tenantName}</p>` : new Html('')}${options.body}</main></body></html>`.value
-      }`,
-    );
+    },
+    body: `<!doctype html>\n${
+      html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${options.title}</title><style nonce="${nonce}">${new Html(STYLE)}</style></head><body><main>${options.tenantName ? html`<p class="tenant">${options.tenantName}</p>` : new Html('')}${options.body}</main></body></html>`.value
+    }`,
+  };
+}
+
+export function sendPage(res: Response, options: PageOptions): void {
+  const page = renderPage(options);
+  res.status(options.status ?? 200).set(page.headers).type('html').send(page.body);
 }
 
 /** The origin of a URL, for form-action. */

@@ -4,6 +4,7 @@ import type { ClassifiedError } from './error-classification.js';
 export interface RenderedError {
   readonly contentType: string;
   readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -11,7 +12,8 @@ export interface RenderedError {
  * `format` is also used where there is no Express response yet (malformed HTTP at the socket).
  */
 export interface ErrorRenderer {
-  format(error: ClassifiedError, requestId: string | undefined): RenderedError;
+  /** `path` is the request's path when there is a request (it lets a plane answer its pages in HTML). */
+  format(error: ClassifiedError, requestId: string | undefined, path?: string): RenderedError;
 }
 
 export function requestIdOf(req: Request): string | undefined {
@@ -23,6 +25,7 @@ export function requestIdOf(req: Request): string | undefined {
 export function renderError(renderer: ErrorRenderer, req: Request, res: Response, error: ClassifiedError): void {
   if (error.status === 503) res.setHeader('Retry-After', '5');
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
-  const { contentType, body } = renderer.format(error, requestIdOf(req));
+  const { contentType, body, headers } = renderer.format(error, requestIdOf(req), req.path);
+  if (headers) res.set(headers);
   res.status(error.status).type(contentType).send(body);
 }
