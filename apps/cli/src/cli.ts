@@ -5,6 +5,7 @@ import { createRootLogger } from '#platform/logging/root-logger.js';
 import { CliError } from './cli-error.js';
 import { bootstrapCommand } from './commands/bootstrap.command.js';
 import { keysRotateCommand } from './commands/keys.command.js';
+import { purgeCommand } from './commands/purge.command.js';
 import { migrateCommand } from './commands/migrate.command.js';
 import { serveCommand } from './commands/serve.command.js';
 import type { PlaneSelection } from './runtime/planes.js';
@@ -19,6 +20,7 @@ Commands:
                                    (exit code 3 when one already exists)
   keys rotate [--tenant SLUG] [--now]
                                    stage new signing keys for one tenant or all (active at once with --now)
+  purge                            delete expired sessions, codes, tokens and audit events past retention
 
 Configuration comes from OPENTRUSTY_* environment variables (see README). Without
 OPENTRUSTY_DATABASE_URL, an embedded PostgreSQL is started under OPENTRUSTY_DATA_DIR (.opentrusty).
@@ -45,6 +47,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         return await bootstrapCommand(parseBootstrap(rest), config, logger);
       case 'keys':
         return await keysRotateCommand(parseKeys(rest), config, logger);
+      case 'purge':
+        parseOptions(rest, {});
+        return await purgeCommand(config, logger);
       default:
         throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
     }

@@ -7,7 +7,9 @@ import { type PlaneSelection, type RunningPlane, startPlanes } from '../runtime/
 import { CliError } from '../cli-error.js';
 import type { INestApplicationContext } from '@nestjs/common';
 import { openCliServices, withCliServices } from '../runtime/cli-context.js';
-import { KeyMaintenanceScheduler } from '../runtime/key-maintenance.scheduler.js';
+import { PeriodicJob } from '../runtime/periodic-job.js';
+import { KeyMaintenanceService } from '#oauth/keys/key-maintenance.service.js';
+import { PurgeService } from '../maintenance/purge.service.js';
 import { processContext } from '../runtime/process-context.js';
 import { OperatorBootstrapService } from '#tenancy/operator-bootstrap.service.js';
 import type { PlaneContext } from '#platform/plane-context.js';
@@ -23,7 +25,7 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
   let planes: RunningPlane[];
   let developmentOperator: DevelopmentOperator | undefined;
   let background: INestApplicationContext | undefined;
-  let scheduler: KeyMaintenanceScheduler | undefined;
+  let jobs: PeriodicJob[] = [];
   try {
     if (config.migrateOnStart) {
       const applied = await applyMigrations(database.orm, database.url, config.database);
@@ -36,11 +38,11 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
     }
     developmentOperator = database.embedded ? await ensureDevelopmentOperator(context) : undefined;
     background = await openCliServices(context);
-    scheduler = new KeyMaintenanceScheduler(background, context);
-    await scheduler.start();
+    jobs = backgroundJobs(background, context);
+    for (const job of jobs) await job.start();
     planes = await startPlanes(context, plane);
   } catch (error) {
-    await scheduler?.stop();
+    for (const job of jobs) await job.stop();
     await background?.close();
     await database.close();
     throw error;
@@ -59,7 +61,7 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
   await shutDownGracefully(
     planes.map((p) => p.app),
     async () => {
-      await scheduler.stop();
+      for (const job of jobs) await job.stop();
       await background.close();
       await database.close();
     },
@@ -68,6 +70,21 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
     logger,
   );
   return 0;
+}
+
+/** Hourly key maintenance, and the purge at OPENTRUSTY_PURGE_INTERVAL_MINUTES (0: left to `opentrusty purge`). */
+function backgroundJobs(services: INestApplicationContext, context: PlaneContext): PeriodicJob[] {
+  const keys = new PeriodicJob('signing key maintenance', 60 * 60_000, context, async () => {
+    const report = await services.get(KeyMaintenanceService).runOnce();
+    return report.initialized.length > 0 || report.rotated.length > 0 ? { ...report } : undefined;
+  });
+  const minutes = context.config.purgeIntervalMinutes;
+  if (minutes === 0) return [keys];
+  const purge = new PeriodicJob('purge', minutes * 60_000, context, async () => {
+    const report = await services.get(PurgeService).run();
+    return report.skipped || Object.values(report.deleted).every((count) => count === 0) ? undefined : { deleted: report.deleted };
+  });
+  return [keys, purge];
 }
 
 interface DevelopmentOperator {

@@ -7,11 +7,12 @@ import { NestLoggerAdapter } from '#platform/logging/nest-logger.adapter.js';
 import type { PlaneContext } from '#platform/plane-context.js';
 import { PlatformModule } from '#platform/platform.module.js';
 import { TenancyModule } from '#tenancy/tenancy.module.js';
+import { PurgeService } from '../maintenance/purge.service.js';
 
 @Module({})
 class CliModule {
   static forRoot(context: PlaneContext): DynamicModule {
-    return { module: CliModule, imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), TenancyModule, AuditModule] };
+    return { module: CliModule, imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), TenancyModule, AuditModule], providers: [PurgeService] };
   }
 }
 

@@ -62,4 +62,8 @@ export interface AppConfig {
   /** How long a sign-in or consent page may stay open before the authorization must restart. */
   readonly interactionTtlSeconds: number;
   readonly signingKeys: SigningKeyConfig;
+  /** Audit events older than this are removed by the purge (never under 90 days). */
+  readonly auditRetentionDays: number;
+  /** How often `serve` runs the purge in-process; 0 turns the in-process purge off. */
+  readonly purgeIntervalMinutes: number;
 }

@@ -92,6 +92,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
         rotationIntervalDays: raw.OPENTRUSTY_KEY_ROTATION_INTERVAL_DAYS,
         cacheSeconds: raw.OPENTRUSTY_KEY_CACHE_SECONDS,
       },
+      auditRetentionDays: raw.OPENTRUSTY_AUDIT_RETENTION_DAYS,
+      purgeIntervalMinutes: raw.OPENTRUSTY_PURGE_INTERVAL_MINUTES,
     },
   };
 }

@@ -104,6 +104,8 @@ export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_KEY_PUBLICATION_DELAY_SECONDS: integerIn(0, 30 * 86_400).default(86_400),
   OPENTRUSTY_KEY_ROTATION_INTERVAL_DAYS: integerIn(1, 3_650).default(90),
   OPENTRUSTY_KEY_CACHE_SECONDS: integerIn(0, 3_600).default(10),
+  OPENTRUSTY_AUDIT_RETENTION_DAYS: integerIn(90, 36_500).default(400),
+  OPENTRUSTY_PURGE_INTERVAL_MINUTES: integerIn(0, 1_440).default(60),
 });
 
 /** Variables whose values must never be echoed back in an error message or a log line. */

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { ifAdvisoryLockFree } from '#database/advisory-lock.js';
+import type { AppConfig } from '#platform/config/app-config.js';
+import { APP_CONFIG } from '#platform/config/config.tokens.js';
+import { Clock } from '#platform/time/clock.js';
+
+/** Rows per DELETE: small enough that no statement holds locks for long. */
+const BATCH = 5_000;
+/** One purge at a time across replicas; the others skip the run. */
+export const PURGE_LOCK_KEY = 4_207_113_004;
+/** Consumed codes stay a day past expiry, so a late replay is still recognised and revoked. */
+const CODE_GRACE = "interval '1 day'";
+
+export interface PurgeReport {
+  readonly skipped: boolean;
+  readonly deleted: Readonly<Record<string, number>>;
+}
+
+/**
+ * Deletes what has expired (SPEC §2, §7): sessions past their absolute or idle end, interactions,
+ * authorization codes a day after expiry, access tokens, refresh-token families past their end,
+ * and audit events past retention (the audit trigger lets only this purge delete, and never rows
+ * younger than 90 days). In batches, each its own short transaction, under an advisory lock so
+ * replicas running it on a schedule do not repeat each other's work.
+ */
+@Injectable()
+export class PurgeService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async run(): Promise<PurgeReport> {
+    const deleted = await ifAdvisoryLockFree(this.orm, PURGE_LOCK_KEY, () => this.purgeAll());
+    return deleted ? { skipped: false, deleted } : { skipped: true, deleted: {} };
+  }
+
+  private async purgeAll(): Promise<Record<string, number>> {
+    const now = this.clock.now();
+    const idleCutoff = new Date(now.getTime() - this.config.session.idleTtlSeconds * 1000);
+    const auditCutoff = new Date(now.getTime() - this.config.auditRetentionDays * 86_400_000);
+    const deleted: Record<string, number> = {};
+    deleted.sessions = await this.batches('sessions', 'expires_at <= ? or last_seen_at <= ?', [now, idleCutoff]);
+    deleted.oauth_interactions = await this.batches('oauth_interactions', 'expires_at <= ?', [now]);
+    deleted.oauth_authorization_codes = await this.batches('oauth_authorization_codes', `expires_at <= ?::timestamptz - ${CODE_GRACE}`, [now]);
+    deleted.oauth_access_tokens = await this.batches('oauth_access_tokens', 'expires_at <= ?', [now]);
+    deleted.oauth_refresh_tokens = await this.batches('oauth_refresh_tokens', 'expires_at <= ?', [now]);
+    // The audit trigger deletes nothing unless the transaction declares itself the purge.
+    deleted.audit_events = await this.batches('audit_events', 'occurred_at < ?', [auditCutoff], `set local opentrusty.audit_purge = 'on'`);
+    return deleted;
+  }
+
+  /** Deletes matching rows BATCH at a time, each batch its own short transaction. */
+  private async batches(table: string, condition: string, params: unknown[], preamble?: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const count = await this.em.transactional(async () => {
+        if (preamble) await this.em.execute(preamble);
+        const rows = await this.em.execute<{ id: string }[]>(
+          `delete from ${table} where id in (select id from ${table} where ${condition} limit ${BATCH}) returning id`,
+          params,
+        );
+        return rows.length;
+      });
+      total += count;
+      if (count < BATCH) return total;
+    }
+  }
+}
