@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { appendEvidence } from './evidence.js';
 
 const COMPILED_CLI = 'dist/apps/cli/src/main.js';
 
@@ -43,6 +44,8 @@ export function startCli(args: readonly string[], env: Record<string, string>): 
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+  // The JSON log lines of the process join the run's evidence for the secret scan.
+  child.once('exit', () => appendEvidence(`cli-${process.pid}.ndjson`, output.stdout.split('\n').filter((line) => line.startsWith('{')).join('\n')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output, exited };
 }

@@ -8,6 +8,7 @@ import type { AppConfig } from '#platform/config/app-config.js';
 import { LifecycleState } from '#platform/lifecycle/lifecycle.state.js';
 import { createRootLogger } from '#platform/logging/root-logger.js';
 import { freePort } from './cli-process.js';
+import { appendEvidence } from './evidence.js';
 import { ManualClock } from './manual-clock.js';
 import { testConfig } from './test-config.js';
 
@@ -31,7 +32,9 @@ export async function startTestPlanes(databaseUrl: string, env: Record<string, s
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      const text = chunk.toString('utf8');
+      for (const line of text.split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      appendEvidence(`logs-${process.pid}.ndjson`, text);
       done();
     },
   });

@@ -31,8 +31,12 @@ export interface AuditRecord {
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
-/** Keys whose values must never reach the audit trail, whatever a caller passes (SPEC §7). */
-const FORBIDDEN_KEY = /pass(word)?|secret|token|cookie|authorization|session|hash|code_verifier|^code$/i;
+/**
+ * Keys whose values must never reach the audit trail, whatever a caller passes (SPEC §7): any key
+ * ending in one of these words (`password`, `client_secret`, `access_token`, `session_id`,
+ * `token_hash`, `code`...). Counts and types such as `sessions_ended` or `token_type` stay.
+ */
+const FORBIDDEN_KEY = /(^|_)(pass|password|secret|token|cookie|authorization|session|session_id|sid|hash|code_verifier|code)$/i;
 
 export const AUDIT_COLUMNS = 'id, occurred_at, tenant_id, actor_type, actor_id, action, target_type, target_id, outcome, ip, user_agent, request_id, metadata';
 
