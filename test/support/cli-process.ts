@@ -33,13 +33,16 @@ export interface CliRun {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs the `opentrusty` command with exactly the environment given: nothing leaks in from the test run. */
+/**
+ * Runs the `opentrusty` command with exactly the environment given: nothing leaks in from the test
+ * run. The metrics endpoint is off unless a test asks for it, so parallel servers never share a port.
+ */
 export function startCli(args: readonly string[], env: Record<string, string>): CliRun {
   assertFreshBuild();
   const child = spawn(
     process.execPath,
     ['bin/opentrusty.js', ...args],
-    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', OPENTRUSTY_METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));

@@ -10,6 +10,8 @@ import { createRootLogger } from '#platform/logging/root-logger.js';
 import { freePort } from './cli-process.js';
 import { appendEvidence } from './evidence.js';
 import { ManualClock } from './manual-clock.js';
+import { Metrics } from '#platform/metrics/metrics.js';
+import { poolStatsReader } from '#database/pool-stats.js';
 import { testConfig } from './test-config.js';
 
 export interface TestPlanes {
@@ -20,6 +22,7 @@ export interface TestPlanes {
   readonly lifecycle: LifecycleState;
   /** The planes' clock: real time until a test sets or advances it. */
   readonly clock: ManualClock;
+  readonly metrics: Metrics;
   /** Every JSON log line written while the planes ran, parsed. */
   readonly logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -42,7 +45,8 @@ export async function startTestPlanes(databaseUrl: string, env: Record<string, s
   const orm = await createOrm(config.database.url!, config.database);
   const lifecycle = new LifecycleState();
   const clock = new ManualClock();
-  const context = { config, orm, lifecycle, logger, clock, keyEncryptionKey: config.keyEncryptionKey! };
+  const metrics = new Metrics(poolStatsReader(orm));
+  const context = { config, orm, lifecycle, logger, clock, keyEncryptionKey: config.keyEncryptionKey!, metrics };
   const auth = await createAuthApp(context);
   const admin = await createAdminApp(context);
   return {
@@ -52,6 +56,7 @@ export async function startTestPlanes(databaseUrl: string, env: Record<string, s
     config,
     lifecycle,
     clock,
+    metrics,
     logs,
     async close() {
       await auth.close();

@@ -3,6 +3,7 @@ import { hash, verify, type Options } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ConcurrencyLimiter } from '#platform/concurrency/limiter.js';
+import { Metrics } from '#platform/metrics/metrics.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 
@@ -29,7 +30,10 @@ export class PasswordHasher {
   /** One Argon2id computation per core: more only queues inside libuv's pool and lengthens the tail. */
   private readonly limiter = new ConcurrencyLimiter(availableParallelism());
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     const { memoryKib, timeCost, parallelism } = config.passwordHash;
     this.options = { algorithm: ARGON2ID, memoryCost: memoryKib, timeCost, parallelism };
     this.parameters = `m=${memoryKib},t=${timeCost},p=${parallelism}`;
@@ -37,18 +41,27 @@ export class PasswordHasher {
 
   hash(password: string): Promise<string> {
     this.stats.hashes++;
-    return this.limiter.run(() => hash(password, this.options));
+    return this.timed('hash', () => this.limiter.run(() => hash(password, this.options)));
   }
 
   async verify(phc: string, password: string): Promise<VerifyResult> {
     this.stats.verifications++;
     let valid = false;
     try {
-      valid = await this.limiter.run(() => verify(phc, password));
+      valid = await this.timed('verify', () => this.limiter.run(() => verify(phc, password)));
     } catch {
       valid = false;
     }
     return { valid, needsRehash: valid && !phc.startsWith(`$argon2id$v=19$${this.parameters}$`) };
+  }
+
+  private async timed<T>(operation: 'hash' | 'verify', work: () => Promise<T>): Promise<T> {
+    const stop = this.metrics.passwordHashDuration.startTimer({ operation });
+    try {
+      return await work();
+    } finally {
+      stop();
+    }
   }
 
   /** Burns one verification's worth of time against a hash of a random password; always false. */

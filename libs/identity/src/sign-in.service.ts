@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter } from '#audit/audit-writer.js';
+import { Metrics } from '#platform/metrics/metrics.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { DomainError } from '#platform/errors/domain-error.js';
@@ -36,6 +37,7 @@ export class SignInService {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly audit: AuditWriter,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -74,6 +76,7 @@ export class SignInService {
       return this.fail('wrong_password', plane, normalized, tenant.id, user.id);
     }
 
+    this.metrics.logins.inc({ plane, outcome: 'success' });
     // Success resets the failure count; the caller's flush writes it (and any rehash) with its session.
     user.failedLoginCount = 0;
     user.lockedUntil = null;
@@ -83,6 +86,7 @@ export class SignInService {
 
   /** Records a failed sign-in (also used by callers that refuse a correct password, e.g. no admin access). */
   async fail(reason: string, plane: SignInPlane, email: string, tenantId: string | null, userId: string | null): Promise<never> {
+    this.metrics.logins.inc({ plane, outcome: 'failure' });
     await this.audit.recordIndependently({
       action: 'auth.login.failed',
       tenantId,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import type { LifecycleState } from './lifecycle/lifecycle.state.js';
 import type { Clock } from './time/clock.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /**
  * What the process builds once and every plane shares: configuration, the ORM (one pool),
@@ -16,4 +17,5 @@ export interface PlaneContext {
   readonly clock: Clock;
   /** 32 bytes encrypting signing keys at rest: the configured one, or the embedded database's. */
   readonly keyEncryptionKey: Buffer;
+  readonly metrics: Metrics;
 }

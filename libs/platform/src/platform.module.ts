@@ -3,6 +3,7 @@ import { APP_CONFIG, KEY_ENCRYPTION_KEY, ROOT_LOGGER } from './config/config.tok
 import { LifecycleState } from './lifecycle/lifecycle.state.js';
 import type { PlaneContext } from './plane-context.js';
 import { Clock } from './time/clock.js';
+import { Metrics } from './metrics/metrics.js';
 
 /** Makes the shared process context (config, lifecycle, root logger, clock) injectable in a plane. */
 @Global()
@@ -15,6 +16,7 @@ export class PlatformModule {
       { provide: ROOT_LOGGER, useValue: context.logger },
       { provide: Clock, useValue: context.clock },
       { provide: KEY_ENCRYPTION_KEY, useValue: context.keyEncryptionKey },
+      { provide: Metrics, useValue: context.metrics },
     ];
     return { module: PlatformModule, providers, exports: providers.map((provider) => provider.provide) };
   }

@@ -6,6 +6,8 @@ import { shutDownGracefully } from '../runtime/graceful-shutdown.js';
 import { type PlaneSelection, type RunningPlane, startPlanes } from '../runtime/planes.js';
 import { CliError } from '../cli-error.js';
 import type { INestApplicationContext } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { startMetricsServer } from '#platform/metrics/metrics-server.js';
 import { openCliServices, withCliServices } from '../runtime/cli-context.js';
 import { PeriodicJob } from '../runtime/periodic-job.js';
 import { KeyMaintenanceService } from '#oauth/keys/key-maintenance.service.js';
@@ -26,6 +28,7 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
   let developmentOperator: DevelopmentOperator | undefined;
   let background: INestApplicationContext | undefined;
   let jobs: PeriodicJob[] = [];
+  let metricsServer: Server | undefined;
   try {
     if (config.migrateOnStart) {
       const applied = await applyMigrations(database.orm, database.url, config.database);
@@ -41,10 +44,12 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
     jobs = backgroundJobs(background, context);
     for (const job of jobs) await job.start();
     planes = await startPlanes(context, plane);
+    if (config.metricsPort > 0) metricsServer = await startMetricsServer(context.metrics, config.metricsPort, config.host);
   } catch (error) {
     for (const job of jobs) await job.stop();
     await background?.close();
     await database.close();
+    metricsServer?.close();
     throw error;
   }
   printBanner(planes, config, database.embedded, developmentOperator);
@@ -64,6 +69,7 @@ export async function serveCommand(plane: PlaneSelection, config: AppConfig, log
       for (const job of jobs) await job.stop();
       await background.close();
       await database.close();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
     },
     context.lifecycle,
     config,

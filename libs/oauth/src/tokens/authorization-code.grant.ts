@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '#audit/audit-writer.js';
+import { Metrics } from '#platform/metrics/metrics.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Clock } from '#platform/time/clock.js';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository.js';
@@ -25,6 +26,7 @@ export class AuthorizationCodeGrant {
     private readonly tokens: TokenRepository,
     private readonly idTokens: IdTokenService,
     private readonly audit: AuditWriter,
+    private readonly metrics: Metrics,
     private readonly clock: Clock,
   ) {}
 
@@ -78,6 +80,7 @@ export class AuthorizationCodeGrant {
       }
       throw invalidCode();
     }
+    this.metrics.tokensIssued.inc({ grant_type: 'authorization_code' });
     const scopes = redeemed.scope.split(' ');
     return {
       access_token: accessToken,

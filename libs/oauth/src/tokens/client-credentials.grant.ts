@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '#audit/audit-writer.js';
+import { Metrics } from '#platform/metrics/metrics.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Clock } from '#platform/time/clock.js';
 import type { OAuthParameters } from '../http/form-parameters.js';
@@ -21,6 +22,7 @@ export class ClientCredentialsGrant {
   constructor(
     private readonly tokens: TokenRepository,
     private readonly audit: AuditWriter,
+    private readonly metrics: Metrics,
     private readonly clock: Clock,
   ) {}
 
@@ -54,6 +56,7 @@ export class ClientCredentialsGrant {
       createdAt: now,
       expiresAt: new Date(now.getTime() + client.accessTokenTtlSeconds * 1000),
     }, audit);
+    this.metrics.tokensIssued.inc({ grant_type: 'client_credentials' });
     return { access_token: token, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds, ...(requested.length > 0 ? { scope: formatScope(requested) } : {}) };
   }
 }

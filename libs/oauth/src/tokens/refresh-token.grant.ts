@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '#audit/audit-writer.js';
+import { Metrics } from '#platform/metrics/metrics.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Clock } from '#platform/time/clock.js';
 import { type OAuthParameters, required } from '../http/form-parameters.js';
@@ -23,6 +24,7 @@ export class RefreshTokenGrant {
     private readonly tokens: TokenRepository,
     private readonly idTokens: IdTokenService,
     private readonly audit: AuditWriter,
+    private readonly metrics: Metrics,
     private readonly clock: Clock,
   ) {}
 
@@ -51,6 +53,7 @@ export class RefreshTokenGrant {
       audit: this.audit.stamp({ grant_type: 'refresh_token' }),
     });
     if (!rotated) return this.explainFailure(issuer, client, tokenHash, narrowed, now);
+    this.metrics.tokensIssued.inc({ grant_type: 'refresh_token' });
 
     return {
       access_token: accessToken,

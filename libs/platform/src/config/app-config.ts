@@ -66,4 +66,6 @@ export interface AppConfig {
   readonly auditRetentionDays: number;
   /** How often `serve` runs the purge in-process; 0 turns the in-process purge off. */
   readonly purgeIntervalMinutes: number;
+  /** Port of the Prometheus endpoint; 0 turns it off. */
+  readonly metricsPort: number;
 }

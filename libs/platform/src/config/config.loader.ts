@@ -35,6 +35,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
   if (raw.OPENTRUSTY_AUTH_PORT === raw.OPENTRUSTY_ADMIN_PORT) {
     problems.push('OPENTRUSTY_ADMIN_PORT: must differ from OPENTRUSTY_AUTH_PORT');
   }
+  if (raw.OPENTRUSTY_METRICS_PORT !== 0 && [raw.OPENTRUSTY_AUTH_PORT, raw.OPENTRUSTY_ADMIN_PORT].includes(raw.OPENTRUSTY_METRICS_PORT)) {
+    problems.push('OPENTRUSTY_METRICS_PORT: must differ from the plane ports');
+  }
   if (raw.OPENTRUSTY_DATABASE_CA_FILE && raw.OPENTRUSTY_DATABASE_SSL !== 'verify-full') {
     problems.push('OPENTRUSTY_DATABASE_CA_FILE: only used with OPENTRUSTY_DATABASE_SSL=verify-full');
   }
@@ -94,6 +97,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
       },
       auditRetentionDays: raw.OPENTRUSTY_AUDIT_RETENTION_DAYS,
       purgeIntervalMinutes: raw.OPENTRUSTY_PURGE_INTERVAL_MINUTES,
+      metricsPort: raw.OPENTRUSTY_METRICS_PORT,
     },
   };
 }

@@ -106,6 +106,7 @@ export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_KEY_CACHE_SECONDS: integerIn(0, 3_600).default(10),
   OPENTRUSTY_AUDIT_RETENTION_DAYS: integerIn(90, 36_500).default(400),
   OPENTRUSTY_PURGE_INTERVAL_MINUTES: integerIn(0, 1_440).default(60),
+  OPENTRUSTY_METRICS_PORT: integerIn(0, 65535).default(9464),
 });
 
 /** Variables whose values must never be echoed back in an error message or a log line. */

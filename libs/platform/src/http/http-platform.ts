@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { createRequestLogger, type PlaneName } from '../logging/request-logging.js';
 import type { ErrorRenderer } from './error-renderer.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { runWithRequestMeta } from '../context/request-meta.js';
 import { handleHttpError, PlaneExceptionFilter } from './plane-exception.filter.js';
 
@@ -18,6 +19,7 @@ export interface HttpPlatformOptions {
   readonly acceptFormBodies: boolean;
   /** Plane-specific middleware run after logging and headers, before body parsing (CORS, media-type checks). */
   readonly beforeParsing?: readonly express.RequestHandler[];
+  readonly metrics: Metrics;
 }
 
 /**
@@ -36,6 +38,7 @@ export function configureHttpPlatform(app: NestExpressApplication, options: Http
   instance.set('query parser', 'simple');
 
   app.use(createRequestLogger(logger, plane));
+  app.use(requestMetrics(options.metrics, plane));
   // After the logger: the request id exists; trust-proxy is applied, so req.ip is the client's.
   app.use((req: Request, _res: Response, next: NextFunction) =>
     runWithRequestMeta({ requestId: (req as Request & { id?: string }).id, ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 512) }, next),
@@ -50,4 +53,21 @@ export function configureHttpPlatform(app: NestExpressApplication, options: Http
   if (options.acceptFormBodies) app.use(express.urlencoded({ limit, extended: false, parameterLimit: 100 }));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => handleHttpError(error, req, res, renderer, logger));
   app.useGlobalFilters(new PlaneExceptionFilter(renderer, logger));
+}
+
+/**
+ * Counts each answered request and its duration under the matched route pattern (never the raw
+ * path, whose ids and slugs would make the label set unbounded); unmatched paths share one label.
+ */
+function requestMetrics(metrics: Metrics, plane: string): express.RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequests.inc({ plane, method: req.method, route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ plane, method: req.method, route }, seconds);
+    });
+    next();
+  };
 }

@@ -41,6 +41,7 @@ export async function createPlaneApp(rootModule: DynamicModule, context: PlaneCo
     renderer: options.renderer,
     defaultHeaders: { ...BASE_SECURITY_HEADERS, ...options.headers },
     acceptFormBodies: options.acceptFormBodies,
+    metrics: context.metrics,
     ...(options.beforeParsing ? { beforeParsing: options.beforeParsing } : {}),
   });
   answerClientErrors(app.getHttpServer(), options.renderer);
