@@ -23,7 +23,8 @@ const BROWSER_ENDPOINT = /^\/t\/[^/]+\/(authorize|login|consent|logout)$/;
 
 function oauthCodeFor(error: ClassifiedError): string {
   if (OAUTH_ERROR_CODES.has(error.code)) return error.code;
-  if (error.status === 503) return 'temporarily_unavailable';
+  // Rate limited (429, with Retry-After): the registered code for a temporarily overloaded server.
+  if (error.status === 503 || error.status === 429) return 'temporarily_unavailable';
   if (error.status >= 500) return 'server_error';
   if (error.status === 404) return 'not_found';
   return 'invalid_request';

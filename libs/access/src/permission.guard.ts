@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuditWriter } from '#audit/audit-writer.js';
+import { RateLimiter } from '#database/rate-limit/rate-limiter.js';
 import { type PermissionRequirement, PUBLIC_ROUTE, REQUIRED_PERMISSION } from '#platform/api/route-access.js';
 import { DomainError } from '#platform/errors/domain-error.js';
 import { isUuid } from '#platform/ids/uuidv7.js';
@@ -28,6 +29,7 @@ export class ForbiddenError extends DomainError {
  * strategy that recognises its credentials, cookie-authenticated unsafe requests must carry the
  * session's CSRF token, path ids must be UUIDs, and the route's permission must be held (in the
  * path's tenant for tenant permissions). A route that declares no access rule is refused.
+ * Each authenticated caller's requests count against the admin rate limit (SPEC §8).
  */
 @Injectable()
 export class PermissionGuard implements CanActivate {
@@ -35,6 +37,7 @@ export class PermissionGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(AUTHENTICATION_STRATEGIES) private readonly strategies: readonly AuthenticationStrategy[],
     private readonly audit: AuditWriter,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -45,6 +48,8 @@ export class PermissionGuard implements CanActivate {
 
     const req = context.switchToHttp().getRequest<RequestWithPrincipal>();
     const principal = await this.authenticate(req);
+    const actor = actorOf(principal);
+    await this.rateLimiter.hit('adminPerCaller', `${actor.type}:${actor.id}`);
     if (principal.authenticatedBy === 'session' && !SAFE_METHODS.has(req.method)) {
       const presented = req.get('x-csrf-token');
       if (!principal.session || !csrfTokenMatches(principal.session.token, presented)) {

@@ -3,6 +3,7 @@ import { EntityManager as CoreEntityManager, MikroORM as CoreMikroORM, RequestCo
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { NextFunction, Request, Response } from 'express';
 import { Sql } from './sql.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
 
 /**
  * Provides the process's ORM to one plane and gives every request its own forked
@@ -21,8 +22,9 @@ export class DatabaseModule implements NestModule {
       { provide: EntityManager, useFactory: () => orm.em },
       { provide: CoreEntityManager, useFactory: () => orm.em },
       { provide: Sql, useFactory: () => new Sql(orm) },
+      RateLimiter,
     ];
-    return { module: DatabaseModule, providers, exports: providers.map((provider) => provider.provide) };
+    return { module: DatabaseModule, providers, exports: providers.map((provider) => ('provide' in provider ? provider.provide : provider)) };
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -12,10 +12,11 @@ import { AccessToken } from '#oauth/tokens/access-token.entity.js';
 import { RefreshToken } from '#oauth/tokens/refresh-token.entity.js';
 import { SigningKey } from '#oauth/keys/signing-key.entity.js';
 import { Tenant } from '#tenancy/tenant.entity.js';
+import { RateLimitBucket } from './rate-limit/rate-limit-bucket.entity.js';
 
 /** Every entity of the schema. The migrations and the schema-drift test are checked against this list. */
 export const ALL_ENTITIES = [
   Tenant, User, PasswordCredential, Session, Role, PermissionRow, RolePermission, RoleAssignment, SigningKey, OAuthClient,
   AccessToken, RefreshToken, AuthorizationCode, Interaction, Consent,
-  AuditEvent,
+  AuditEvent, RateLimitBucket,
 ];

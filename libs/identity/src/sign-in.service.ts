@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter } from '#audit/audit-writer.js';
 import { Metrics } from '#platform/metrics/metrics.js';
+import { currentRequestMeta } from '#platform/context/request-meta.js';
+import { RateLimiter } from '#database/rate-limit/rate-limiter.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { DomainError } from '#platform/errors/domain-error.js';
@@ -38,6 +40,7 @@ export class SignInService {
     private readonly clock: Clock,
     private readonly audit: AuditWriter,
     private readonly metrics: Metrics,
+    private readonly rateLimiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -47,6 +50,9 @@ export class SignInService {
    */
   async signIn(tenantSlug: string, email: string, password: string, plane: SignInPlane): Promise<SignInOutcome> {
     const normalized = normalizeEmail(email);
+    // Before any work: a refused attempt costs no Argon2id time and reveals nothing about the account.
+    const { ip } = currentRequestMeta();
+    await this.rateLimiter.hitAll([...(ip ? [['signInPerIp', ip] as const] : []), ['signInPerAccount', `${tenantSlug.toLowerCase()}\n${normalized}`]]);
     const user = await this.users.findForSignIn(tenantSlug, normalized);
     const tenant = user?.tenant;
     const hash = user?.credential?.hash;

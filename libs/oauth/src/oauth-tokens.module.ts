@@ -12,6 +12,7 @@ import { ClientCredentialsGrant } from './tokens/client-credentials.grant.js';
 import { IdTokenService } from './tokens/id-token.service.js';
 import { IntrospectionService } from './tokens/introspection.service.js';
 import { RefreshTokenGrant } from './tokens/refresh-token.grant.js';
+import { TokenEndpointService } from './tokens/token-endpoint.service.js';
 import { RevocationService } from './tokens/revocation.service.js';
 import { TokenRepository } from './tokens/token.repository.js';
 import { UserInfoService } from './tokens/userinfo.service.js';
@@ -29,6 +30,7 @@ const PROVIDERS = [
   ClientCredentialsGrant,
   AuthorizationCodeGrant,
   RefreshTokenGrant,
+  TokenEndpointService,
   IntrospectionService,
   RevocationService,
   InteractionRepository,

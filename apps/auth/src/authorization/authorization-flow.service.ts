@@ -3,6 +3,7 @@ import { AuditWriter } from '#audit/audit-writer.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { type ClientInfo, SessionService } from '#identity/session.service.js';
 import { InvalidCredentialsError, SignInService } from '#identity/sign-in.service.js';
+import { RateLimitedError } from '#platform/rate-limit/rate-limit-rule.js';
 import { checkAuthorizationRequest, checkClientAndRedirect } from '#oauth/authorization/authorization-request.js';
 import { AuthorizationPageError } from '#oauth/authorization/authorization-errors.js';
 import {
@@ -42,6 +43,7 @@ export interface LoginView extends InteractionView {
   readonly email?: string;
   readonly error?: string;
   readonly status?: number;
+  readonly retryAfterSeconds?: number;
 }
 
 export interface ConsentView extends InteractionView {
@@ -97,6 +99,10 @@ export class AuthorizationFlow {
     try {
       outcome = await this.signIn.signIn(issuer.tenant.slug, form.email, form.password, 'auth');
     } catch (error) {
+      if (error instanceof RateLimitedError) {
+        const message = 'Too many sign-in attempts. Wait a moment and try again.';
+        return { step: { kind: 'login', page: { ...view, email: form.email, error: message, status: 429, retryAfterSeconds: error.retryAfterSeconds } } };
+      }
       if (!(error instanceof InvalidCredentialsError)) throw error;
       await this.em.flush();
       return { step: { kind: 'login', page: { ...view, email: form.email, error: error.message, status: 401 } } };

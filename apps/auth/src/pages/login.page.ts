@@ -11,10 +11,13 @@ export interface LoginPageModel {
   readonly email?: string;
   readonly error?: string;
   readonly status?: number;
+  /** Set when sign-in attempts are rate limited: sent as Retry-After. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** The sign-in page (SPEC §5.2): Email, Password, Sign in; works without JavaScript. */
 export function sendLoginPage(res: Response, model: LoginPageModel): void {
+  if (model.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(model.retryAfterSeconds));
   sendPage(res, {
     title: `Sign in – ${model.tenantName}`,
     tenantName: model.tenantName,

@@ -20,7 +20,7 @@ export interface PurgeReport {
 /**
  * Deletes what has expired (SPEC §2, §7): sessions past their absolute or idle end, interactions,
  * authorization codes a day after expiry, access tokens, refresh-token families past their end,
- * and audit events past retention (the audit trigger lets only this purge delete, and never rows
+ * empty rate-limit buckets, and audit events past retention (the audit trigger lets only this purge delete, and never rows
  * younger than 90 days). In batches, each its own short transaction, under an advisory lock so
  * replicas running it on a schedule do not repeat each other's work.
  */
@@ -48,19 +48,22 @@ export class PurgeService {
     deleted.oauth_authorization_codes = await this.batches('oauth_authorization_codes', `expires_at <= ?::timestamptz - ${CODE_GRACE}`, [now]);
     deleted.oauth_access_tokens = await this.batches('oauth_access_tokens', 'expires_at <= ?', [now]);
     deleted.oauth_refresh_tokens = await this.batches('oauth_refresh_tokens', 'expires_at <= ?', [now]);
+    // A bucket whose theoretical arrival time has passed is empty: deleting it changes no answer.
+    deleted.rate_limit_buckets = await this.batches('rate_limit_buckets', 'tat <= ?', [now], { key: 'bucket' });
     // The audit trigger deletes nothing unless the transaction declares itself the purge.
-    deleted.audit_events = await this.batches('audit_events', 'occurred_at < ?', [auditCutoff], `set local opentrusty.audit_purge = 'on'`);
+    deleted.audit_events = await this.batches('audit_events', 'occurred_at < ?', [auditCutoff], { preamble: `set local opentrusty.audit_purge = 'on'` });
     return deleted;
   }
 
   /** Deletes matching rows BATCH at a time, each batch its own short transaction. */
-  private async batches(table: string, condition: string, params: unknown[], preamble?: string): Promise<number> {
+  private async batches(table: string, condition: string, params: unknown[], options: { preamble?: string; key?: string } = {}): Promise<number> {
+    const key = options.key ?? 'id';
     let total = 0;
     for (;;) {
       const count = await this.em.transactional(async () => {
-        if (preamble) await this.em.execute(preamble);
-        const rows = await this.em.execute<{ id: string }[]>(
-          `delete from ${table} where id in (select id from ${table} where ${condition} limit ${BATCH}) returning id`,
+        if (options.preamble) await this.em.execute(options.preamble);
+        const rows = await this.em.execute<unknown[]>(
+          `delete from ${table} where ${key} in (select ${key} from ${table} where ${condition} limit ${BATCH}) returning ${key}`,
           params,
         );
         return rows.length;

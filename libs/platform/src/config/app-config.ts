@@ -1,3 +1,5 @@
+import type { RateLimitsConfig } from '../rate-limit/rate-limit-rule.js';
+
 /** The validated, typed configuration every module receives. Built once by loadConfig(). */
 export interface DatabaseConfig {
   /** undefined: the embedded PostgreSQL under dataDir is used. */
@@ -68,4 +70,5 @@ export interface AppConfig {
   readonly purgeIntervalMinutes: number;
   /** Port of the Prometheus endpoint; 0 turns it off. */
   readonly metricsPort: number;
+  readonly rateLimits: RateLimitsConfig;
 }

@@ -98,6 +98,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
       auditRetentionDays: raw.OPENTRUSTY_AUDIT_RETENTION_DAYS,
       purgeIntervalMinutes: raw.OPENTRUSTY_PURGE_INTERVAL_MINUTES,
       metricsPort: raw.OPENTRUSTY_METRICS_PORT,
+      rateLimits: {
+        signInPerIp: raw.OPENTRUSTY_RATE_LIMIT_SIGN_IN_PER_IP,
+        signInPerAccount: raw.OPENTRUSTY_RATE_LIMIT_SIGN_IN_PER_ACCOUNT,
+        tokenPerClient: raw.OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT,
+        adminPerCaller: raw.OPENTRUSTY_RATE_LIMIT_ADMIN_PER_CALLER,
+      },
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRateLimitRule } from '../rate-limit/rate-limit-rule.js';
 
 /**
  * The one schema for every OPENTRUSTY_* variable. Each entry documents itself through its
@@ -69,6 +70,16 @@ const originList = z
     ),
   );
 
+/** `N/<period>` such as `60/1m` (periods in s, m or h, up to a day), or `off`. */
+const rateLimitRule = z.string().transform((value, context) => {
+  const rule = parseRateLimitRule(value.trim());
+  if (rule === undefined) {
+    context.addIssue({ code: 'custom', message: 'expected N/period such as 60/1m, 10/30s or 1000/1h, or off' });
+    return z.NEVER;
+  }
+  return rule;
+});
+
 export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_DATABASE_URL: postgresUrl.optional(),
   OPENTRUSTY_DATABASE_SSL: z.enum(DATABASE_SSL_MODES).default('disable'),
@@ -107,6 +118,10 @@ export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_AUDIT_RETENTION_DAYS: integerIn(90, 36_500).default(400),
   OPENTRUSTY_PURGE_INTERVAL_MINUTES: integerIn(0, 1_440).default(60),
   OPENTRUSTY_METRICS_PORT: integerIn(0, 65535).default(9464),
+  OPENTRUSTY_RATE_LIMIT_SIGN_IN_PER_IP: rateLimitRule.default({ limit: 60, periodSeconds: 60 }),
+  OPENTRUSTY_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: rateLimitRule.default({ limit: 10, periodSeconds: 60 }),
+  OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT: rateLimitRule.default({ limit: 6_000, periodSeconds: 60 }),
+  OPENTRUSTY_RATE_LIMIT_ADMIN_PER_CALLER: rateLimitRule.default({ limit: 1_200, periodSeconds: 60 }),
 });
 
 /** Variables whose values must never be echoed back in an error message or a log line. */

@@ -44,6 +44,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'opentrusty_rate_limited_total',
+    help: 'Requests refused with 429 because a rate limit was reached, by limit.',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   readonly passwordHashDuration = new Histogram({
     name: 'opentrusty_password_hash_duration_seconds',
     help: 'Argon2id time per operation (hash or verify), queueing included.',
