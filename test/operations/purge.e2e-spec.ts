@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { pino } from 'pino';
+import { PURGE_LOCK_KEY, PurgeService } from '#cli/maintenance/purge.service.js';
+import { withCliServices } from '#cli/runtime/cli-context.js';
+import { seedTenant, seedUser, type SeededTenant, type SeededUser } from '../support/admin-api.js';
+import { runCli } from '../support/cli-process.js';
+import { createMigratedDatabase, type TestDatabase } from '../support/test-database.js';
+import { startTestPlanes, type TestPlanes } from '../support/test-planes.js';
+
+/**
+ * `opentrusty purge` and the scheduled purge (SPEC §2, §8): for every kind of expiring row, one
+ * just past its end and one just before it; exactly the first kind is gone afterwards.
+ */
+describe('purge', () => {
+  let database: TestDatabase;
+  let planes: TestPlanes;
+  let client: pg.Client;
+  let tenant: SeededTenant;
+  let user: SeededUser;
+
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+    planes = await startTestPlanes(database.url);
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    tenant = await seedTenant(planes, 'purged-co');
+    user = await seedUser(planes, tenant, 'ada@purged.example', ['tenant_member']);
+  });
+
+  afterAll(async () => {
+    await client.end();
+    await planes.close();
+    await database.drop();
+  });
+
+  const purge = () => withCliServices({ ...planes, keyEncryptionKey: planes.config.keyEncryptionKey!, logger: pino({ level: 'silent' }) }, (services) => services.get(PurgeService).run());
+  /** Marker strings left in each table, in order. */
+  const remaining = async (table: string, column: string): Promise<string[]> =>
+    (await client.query<{ marker: string }>(`select ${column} as marker from ${table} where ${column} like 'mark-%' order by 1`)).rows.map((row) => row.marker);
+  const mark = (name: string) => `mark-${name}`.padEnd(64, '0');
+
+  it('deletes exactly what has expired, in every table, and nothing else', async () => {
+    const ids = [tenant.id, user.id];
+    const session = (name: string, expires: string, lastSeen: string) =>
+      client.query(`insert into sessions (id, tenant_id, user_id, plane, token_hash, created_at, last_seen_at, expires_at) values (gen_random_uuid(), $1, $2, 'auth', $3, now() - interval '2 hours', ${lastSeen}, ${expires})`, [...ids, mark(name)]);
+    await session('session-expired', `now() - interval '1 second'`, 'now()');
+    await session('session-idle', `now() + interval '1 hour'`, `now() - interval '31 minutes'`);
+    await session('session-live', `now() + interval '1 hour'`, `now() - interval '29 minutes'`);
+
+    const interaction = (name: string, expires: string) =>
+      client.query(`insert into oauth_interactions (id, handle_hash, tenant_id, binding_hash, request, created_at, expires_at) values (gen_random_uuid(), $1, $2, $1, '{}'::jsonb, now(), ${expires})`, [mark(name), tenant.id]);
+    await interaction('interaction-expired', `now() - interval '1 second'`);
+    await interaction('interaction-live', `now() + interval '1 minute'`);
+
+    // Codes are kept a day past expiry, so a late replay is still recognised (and revokes its tokens).
+    const code = (name: string, expires: string) =>
+      client.query(
+        `insert into oauth_authorization_codes (id, tenant_id, client_id, user_id, code_hash, redirect_uri, scope, code_challenge, auth_time, created_at, expires_at)
+         values (gen_random_uuid(), $1, gen_random_uuid(), $2, $3, 'https://rp.example/cb', 'openid', 'challenge', now(), now(), ${expires})`,
+        [...ids, mark(name)],
+      );
+    await code('code-expired-over-a-day', `now() - interval '25 hours'`);
+    await code('code-expired-within-the-day', `now() - interval '23 hours'`);
+    await code('code-live', `now() + interval '1 minute'`);
+
+    const accessToken = (name: string, expires: string) =>
+      client.query(`insert into oauth_access_tokens (id, tenant_id, client_id, token_hash, scope, created_at, expires_at) values (gen_random_uuid(), $1, gen_random_uuid(), $2, '', now(), ${expires})`, [tenant.id, mark(name)]);
+    await accessToken('access-expired', `now() - interval '1 second'`);
+    await accessToken('access-live', `now() + interval '1 minute'`);
+
+    const refreshToken = (name: string, expires: string) =>
+      client.query(
+        `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, auth_time, created_at, expires_at)
+         values (gen_random_uuid(), $1, gen_random_uuid(), $2, gen_random_uuid(), $3, 'openid', false, now(), now(), ${expires})`,
+        [...ids, mark(name)],
+      );
+    await refreshToken('refresh-expired', `now() - interval '1 second'`);
+    await refreshToken('refresh-live', `now() + interval '1 minute'`);
+
+    const bucket = (name: string, tat: string) => client.query(`insert into rate_limit_buckets (bucket, tat) values ($1, ${tat})`, [mark(name)]);
+    await bucket('bucket-empty', `now() - interval '1 second'`);
+    await bucket('bucket-in-use', `now() + interval '5 seconds'`);
+
+    const event = (name: string, age: string) =>
+      client.query(`insert into audit_events (id, occurred_at, tenant_id, actor_type, action, outcome, metadata) values (gen_random_uuid(), now() - interval '${age}', $1, 'system', 'tenant.updated', 'success', $2::jsonb)`, [
+        tenant.id,
+        JSON.stringify({ marker: mark(name) }),
+      ]);
+    await event('event-past-retention', '401 days');
+    await event('event-within-retention', '399 days');
+
+    const report = await purge();
+
+    expect(report.skipped).toBe(false);
+    expect(report.deleted).toEqual({
+      sessions: 2,
+      oauth_interactions: 1,
+      oauth_authorization_codes: 1,
+      oauth_access_tokens: 1,
+      oauth_refresh_tokens: 1,
+      rate_limit_buckets: 1,
+      audit_events: 1,
+    });
+    expect(await remaining('sessions', 'token_hash')).toEqual([mark('session-live')]);
+    expect(await remaining('oauth_interactions', 'handle_hash')).toEqual([mark('interaction-live')]);
+    expect(await remaining('oauth_authorization_codes', 'code_hash')).toEqual([mark('code-expired-within-the-day'), mark('code-live')]);
+    expect(await remaining('oauth_access_tokens', 'token_hash')).toEqual([mark('access-live')]);
+    expect(await remaining('oauth_refresh_tokens', 'token_hash')).toEqual([mark('refresh-live')]);
+    expect(await remaining('rate_limit_buckets', 'bucket')).toEqual([mark('bucket-in-use')]);
+    expect(await remaining('audit_events', `metadata->>'marker'`)).toEqual([mark('event-within-retention')]);
+    // Everything else is untouched: the tenant, its user and its signing keys.
+    expect((await client.query('select 1 from users where id = $1', [user.id])).rowCount).toBe(1);
+    expect((await client.query('select 1 from signing_keys where tenant_id = $1', [tenant.id])).rowCount).toBeGreaterThan(0);
+  });
+
+  it('works through large backlogs in batches, each its own short transaction', async () => {
+    await client.query(
+      `insert into oauth_access_tokens (id, tenant_id, client_id, token_hash, scope, created_at, expires_at)
+       select gen_random_uuid(), $1, gen_random_uuid(), md5(n::text) || md5((n + 1)::text), '', now() - interval '2 hours', now() - interval '1 hour' from generate_series(1, 12001) n`,
+      [tenant.id],
+    );
+    const before = (await client.query<{ xid: string }>('select txid_current()::text as xid')).rows[0]!.xid;
+
+    const report = await purge();
+
+    expect(report.deleted.oauth_access_tokens).toBe(12_001);
+    expect((await client.query(`select count(*)::int as n from oauth_access_tokens where expires_at <= now()`)).rows[0].n).toBe(0);
+    // 12 001 rows at 5 000 per batch: three deleting transactions at least, not one.
+    const after = (await client.query<{ xid: string }>('select txid_current()::text as xid')).rows[0]!.xid;
+    expect(Number(after) - Number(before)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('runs on one replica at a time: a purge started while another holds the lock skips', async () => {
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('select pg_advisory_lock($1)', [PURGE_LOCK_KEY]);
+      expect(await purge()).toEqual({ skipped: true, deleted: {} });
+    } finally {
+      await holder.end();
+    }
+    expect((await purge()).skipped).toBe(false);
+  });
+
+  it('`opentrusty purge` reports what it deleted', async () => {
+    await client.query(`insert into rate_limit_buckets (bucket, tat) values ($1, now() - interval '1 minute')`, [mark('bucket-from-the-command')]);
+    const result = await runCli(['purge'], { OPENTRUSTY_DATABASE_URL: database.url, OPENTRUSTY_KEY_ENCRYPTION_KEY: planes.config.keyEncryptionKey!.toString('base64'), OPENTRUSTY_LOG_LEVEL: 'warn' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('rate_limit_buckets: 1 deleted');
+    expect(await remaining('rate_limit_buckets', 'bucket')).not.toContain(mark('bucket-from-the-command'));
+  });
+});
