@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { PASSWORD, seedTenant, seedUser, type SeededUser } from '../support/admin-api.js';
-import { type CliRun, freePort, startCli, waitForStatus } from '../support/cli-process.js';
+import { type CliRun, freePort, runCli, startCli, waitForStatus } from '../support/cli-process.js';
 import { runCodeFlow } from '../support/code-flow.js';
 import { seedClient, type SeededClient } from '../support/oauth-clients.js';
-import { basicAuthorization, type HttpAnswer, httpGet, jsonOf, postForm } from '../support/oauth-http.js';
+import { authorizeUrl, basicAuthorization, type HttpAnswer, httpGet, jsonOf, newPkcePair, postForm } from '../support/oauth-http.js';
 import { startTestPlanes, type TestPlanes } from '../support/test-planes.js';
 import { createMigratedDatabase, type TestDatabase } from '../support/test-database.js';
 import { UserAgent } from '../support/user-agent.js';
@@ -14,7 +14,9 @@ import { UserAgent } from '../support/user-agent.js';
  * SPEC §9 "Concurrency" and §8 "Scale-out": two `opentrusty serve` processes on one database
  * behave like one. One authorization code redeemed, and one refresh token rotated, by 20
  * parallel requests spread over both processes succeed exactly once; the other 19 are
- * invalid_grant, and as replays they revoke what the one success issued (SPEC §5.4).
+ * invalid_grant, and as replays they revoke what the one success issued (SPEC §5.4). A browser
+ * session started through one process works, and ends, through the other; a key rotation made by
+ * a third process is published and used by both. (Shared rate limits: test/operations/rate-limits.)
  */
 
 const KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
@@ -44,6 +46,7 @@ function startServer(name: string, databaseUrl: string, authPort: number, adminP
     // The seeded password hash uses these parameters, so sign-in does not rehash it.
     OPENTRUSTY_ARGON2_MEMORY_KIB: '4096',
     OPENTRUSTY_ARGON2_TIME_COST: '1',
+    OPENTRUSTY_KEY_CACHE_SECONDS: '1',
   });
   return { name, origin: `http://127.0.0.1:${authPort}`, run };
 }
@@ -201,6 +204,67 @@ describe('two server processes on one database (SPEC §8, §9 concurrency)', () 
         }
       }
       expect(tally([await refresh(servers[0]!, winner.refresh_token)])).toEqual({ '400 invalid_grant': 1 });
+    }
+  });
+
+  /** Redeems a code at `server` and returns its token answer. */
+  async function tokensAt(server: ServerProcess, code: string, verifier: string): Promise<{ access_token: string; id_token: string; refresh_token?: string }> {
+    const answer = await redeem(server, code, verifier);
+    expect(answer.status).toBe(200);
+    return jsonOf(answer) as { access_token: string; id_token: string };
+  }
+
+  const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string };
+  const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+
+  it('shares browser sessions: signed in through one process, continued and then ended through the other', async () => {
+    const browser = new UserAgent();
+    const first = await runCodeFlow(frontChannel, browser, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope: 'openid' });
+    expect(first.sawLogin).toBe(true);
+    const firstTokens = await tokensAt(servers[0]!, first.callback.searchParams.get('code')!, first.verifier);
+
+    // The same browser at process 2: no sign-in page, straight back to the client with a code of the same session.
+    const pkce = newPkcePair();
+    const atSecond = await browser.get(authorizeUrl(`${servers[1]!.origin}/t/${SLUG}`, rp.clientId, REDIRECT, pkce, { scope: 'openid' }));
+    expect(atSecond.location).toMatch(new RegExp(`^${REDIRECT}\\?`));
+    const secondTokens = await tokensAt(servers[1]!, new URL(atSecond.location!).searchParams.get('code')!, pkce.verifier);
+    expect(claimsOf(secondTokens.id_token).sid).toBe(claimsOf(firstTokens.id_token).sid);
+
+    // Logging out through process 2 ends the session for process 1 too.
+    const logout = await browser.get(`${servers[1]!.origin}/t/${SLUG}/logout?${new URLSearchParams({ id_token_hint: secondTokens.id_token }).toString()}`);
+    expect(logout.status).toBeLessThan(400);
+    const again = await browser.get(authorizeUrl(`${servers[0]!.origin}/t/${SLUG}`, rp.clientId, REDIRECT, newPkcePair(), { scope: 'openid' }));
+    expect(new URL(again.location!).pathname).toBe(`/t/${SLUG}/login`);
+  });
+
+  it('agrees on a key rotation made elsewhere: both publish the new key and sign with it', async () => {
+    const initial = await unredeemedCode();
+    const before = headerOf((await tokensAt(servers[0]!, initial.code, initial.verifier)).id_token).kid;
+    const rotation = await runCli(['keys', 'rotate', '--tenant', SLUG, '--now'], {
+      OPENTRUSTY_DATABASE_URL: database.url,
+      OPENTRUSTY_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
+      OPENTRUSTY_LOG_LEVEL: 'warn',
+    });
+    expect(rotation.code).toBe(0);
+
+    // Each process re-reads keys after its key cache expires (OPENTRUSTY_KEY_CACHE_SECONDS, 1 s here).
+    const deadline = Date.now() + 30_000;
+    let kids: string[] = [];
+    while (Date.now() < deadline) {
+      kids = [];
+      for (const server of servers) {
+        const { code, verifier } = await unredeemedCode();
+        kids.push(headerOf((await tokensAt(server, code, verifier)).id_token).kid);
+      }
+      if (kids.every((kid) => kid !== before)) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(kids[0]).not.toBe(before);
+    expect(kids[1]).toBe(kids[0]);
+    for (const server of servers) {
+      const published = (jsonOf(await httpGet(`${server.origin}/t/${SLUG}/jwks`)).keys as { kid: string }[]).map((key) => key.kid);
+      // The new key signs; the old one stays published until the tokens it signed have expired.
+      expect(published).toEqual(expect.arrayContaining([kids[0], before]));
     }
   });
 
