@@ -89,7 +89,7 @@ function backgroundJobs(services: INestApplicationContext, context: PlaneContext
   const purge = new PeriodicJob('purge', minutes * 60_000, context, async () => {
     const report = await services.get(PurgeService).run();
     return report.skipped || Object.values(report.deleted).every((count) => count === 0) ? undefined : { deleted: report.deleted };
-  });
+  }, false); // keys must exist before serving; the purge may catch up while requests are served
   return [keys, purge];
 }
 

@@ -4,6 +4,7 @@ import { startEmbeddedDatabase } from '#database/embedded/embedded-database.js';
 import { createOrm } from '#database/orm.factory.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { isDatabaseUnavailable } from '#platform/errors/database-unavailable.js';
+import { CliError } from '../cli-error.js';
 
 export interface DatabaseRuntime {
   readonly url: string;
@@ -23,7 +24,7 @@ const STARTUP_PATIENCE_MS = 30_000;
  * docker-compose) is retried for 30 s before giving up with a clear message.
  */
 export async function openDatabase(config: AppConfig, logger: Logger): Promise<DatabaseRuntime> {
-  const embedded = config.database.url ? undefined : await startEmbeddedDatabase(config.dataDir, logger);
+  const embedded = config.database.url ? undefined : await startEmbedded(config, logger);
   const url = config.database.url ?? embedded!.url;
   try {
     const orm = await connectWithPatience(url, config, logger);
@@ -40,6 +41,16 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<D
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+/** The development database; container images leave its binaries out, which deserves a plain answer. */
+async function startEmbedded(config: AppConfig, logger: Logger) {
+  try {
+    return await startEmbeddedDatabase(config.dataDir, logger);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new CliError('OPENTRUSTY_DATABASE_URL is not set, and this installation has no embedded PostgreSQL (container images leave it out): set OPENTRUSTY_DATABASE_URL', 2);
   }
 }
 

@@ -16,10 +16,14 @@ export class PeriodicJob {
     private readonly intervalMs: number,
     private readonly context: PlaneContext,
     private readonly task: () => Promise<Record<string, unknown> | undefined>,
+    /** False: the first run goes on in the background, so a long one (a purge after a long pause) does not hold back serving. */
+    private readonly awaitFirstRun = true,
   ) {}
 
+  /** Runs the task once (waiting for it, unless told not to), then on the interval. */
   async start(): Promise<void> {
-    await this.tick();
+    const first = this.tick();
+    if (this.awaitFirstRun) await first;
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
