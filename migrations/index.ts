@@ -5,6 +5,7 @@ import { Migration20261129000200_signing_keys } from './Migration20261129000200_
 import { Migration20261129000300_oauth_clients } from './Migration20261129000300_oauth_clients.js';
 import { Migration20261129000400_oauth_grants } from './Migration20261129000400_oauth_grants.js';
 import { Migration20261129000500_audit_events } from './Migration20261129000500_audit_events.js';
+import { Migration20261129000600_audit_queries } from './Migration20261129000600_audit_queries.js';
 import { Migration20261129000700_rate_limits } from './Migration20261129000700_rate_limits.js';
 
 /**
@@ -18,5 +19,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000300_oauth_clients', class: Migration20261129000300_oauth_clients },
   { name: 'Migration20261129000400_oauth_grants', class: Migration20261129000400_oauth_grants },
   { name: 'Migration20261129000500_audit_events', class: Migration20261129000500_audit_events },
+  { name: 'Migration20261129000600_audit_queries', class: Migration20261129000600_audit_queries },
   { name: 'Migration20261129000700_rate_limits', class: Migration20261129000700_rate_limits },
 ];

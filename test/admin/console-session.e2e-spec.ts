@@ -122,6 +122,9 @@ describe('console sessions (SPEC §5.3, §6.1)', () => {
 
   it('uses the __Host- prefix and Secure when the admin plane is served over https', async () => {
     const secure = await startTestPlanes(database.url, { OPENTRUSTY_ADMIN_PUBLIC_URL: 'https://admin.example.com' });
+    // A second replica on the same database keeps the same time as the first (whose clock the
+    // expiry tests moved forward): the shared rate-limit buckets are written in that time.
+    secure.clock.advance(planes.clock.now().getTime() - Date.now());
     try {
       const response = await request(secure.admin.getHttpServer()).post('/api/v1/auth/login').send({ tenant: tenant.slug, email: admin.email, password: PASSWORD }).expect(200);
       const [cookie] = setCookies(response);

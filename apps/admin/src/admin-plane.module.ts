@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AUTHENTICATION_STRATEGIES } from '#access/authentication-strategy.js';
 import { PermissionGuard } from '#access/permission.guard.js';
 import { AuditModule } from '#audit/audit.module.js';
+import { AuditReadModule } from '#audit/audit-read.module.js';
 import { DatabaseModule } from '#database/database.module.js';
 import { HealthModule } from '#health/health.module.js';
 import { OAuthClientsModule } from '#oauth/oauth-clients.module.js';
@@ -13,6 +14,10 @@ import { StrictInputInterceptor } from '#platform/api/strict-input.interceptor.j
 import { PlatformModule } from '#platform/platform.module.js';
 import { TenancyModule } from '#tenancy/tenancy.module.js';
 import { ApiRootController } from './api-root.controller.js';
+import { AuditEventsController } from './audit/audit-events.controller.js';
+import { AuditEventsService } from './audit/audit-events.service.js';
+import { AuditQueriesController } from './audit/audit-queries.controller.js';
+import { AuditQueryService } from './audit/audit-query.service.js';
 import { AdminSessionStrategy } from './auth/admin-session.strategy.js';
 import { BearerTokenStrategy } from './auth/bearer-token.strategy.js';
 import { ServiceAccountRepository } from '#oauth/tokens/service-account.repository.js';
@@ -37,8 +42,8 @@ export class AdminPlaneModule {
   static forRoot(context: PlaneContext): DynamicModule {
     return {
       module: AdminPlaneModule,
-      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }), TenancyModule, OAuthClientsModule, AuditModule],
-      controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController, KeysController, ClientsController],
+      imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), HealthModule.forRoot({ imports: [OAuthKeysModule], checks: [SigningKeysReadiness] }), TenancyModule, OAuthClientsModule, AuditModule, AuditReadModule],
+      controllers: [ApiRootController, OpenApiController, ConsoleAuthController, MeController, TenantsController, UsersController, KeysController, ClientsController, AuditEventsController, AuditQueriesController],
       providers: [
         PrincipalFactory,
         AdminSessionStrategy,
@@ -58,6 +63,8 @@ export class AdminPlaneModule {
         UserAdministrationService,
         KeyAdministrationService,
         ClientAdministrationService,
+        AuditEventsService,
+        AuditQueryService,
       ],
     };
   }

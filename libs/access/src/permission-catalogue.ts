@@ -7,6 +7,7 @@ export const PERMISSIONS = {
   'admin.login': 'Sign in to the admin plane',
   'self.manage': 'Read and change one’s own profile and password',
   'platform.tenants.manage': 'Create, list, read, suspend and delete tenants',
+  'platform.audit.read': 'Read the platform’s audit events; read a tenant’s only through a declared query',
   'tenant.read': 'Read the tenant',
   'tenant.settings.manage': 'Change the tenant’s settings',
   'tenant.delete': 'Delete the tenant',
@@ -43,7 +44,7 @@ export const ROLES = {
   platform_admin: {
     scope: 'platform',
     description: 'Administers tenants (not the data inside them)',
-    permissions: ['admin.login', 'self.manage', 'platform.tenants.manage'],
+    permissions: ['admin.login', 'self.manage', 'platform.tenants.manage', 'platform.audit.read'],
   },
   tenant_owner: {
     scope: 'tenant',

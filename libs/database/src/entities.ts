@@ -1,5 +1,6 @@
 import { PermissionRow, Role, RolePermission } from '#access/role.entity.js';
 import { AuditEvent } from '#audit/audit-event.entity.js';
+import { AuditQuery } from '#audit/audit-query.entity.js';
 import { RoleAssignment } from '#access/role-assignment.entity.js';
 import { PasswordCredential } from '#identity/password-credential.entity.js';
 import { Session } from '#identity/session.entity.js';
@@ -18,5 +19,5 @@ import { RateLimitBucket } from './rate-limit/rate-limit-bucket.entity.js';
 export const ALL_ENTITIES = [
   Tenant, User, PasswordCredential, Session, Role, PermissionRow, RolePermission, RoleAssignment, SigningKey, OAuthClient,
   AccessToken, RefreshToken, AuthorizationCode, Interaction, Consent,
-  AuditEvent, RateLimitBucket,
+  AuditEvent, AuditQuery, RateLimitBucket,
 ];

@@ -15,6 +15,8 @@ export interface ApiRouteSpec {
   readonly body?: z.ZodType;
   /** Schema of the success body; omitted for 204. */
   readonly response?: z.ZodType;
+  /** With `Accept: application/x-ndjson` the route streams its whole range instead: the schema of one line. */
+  readonly ndjson?: z.ZodType;
   /** Success status (default 200). */
   readonly status?: 200 | 201 | 204;
   /** Problem `code`s this route may answer besides the generic ones. */

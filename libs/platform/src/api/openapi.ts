@@ -76,6 +76,17 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query',
   }));
 }
 
+/** A route's NDJSON form: a stream of lines, each one object of the declared schema (`x-ndjson-line`). */
+function ndjsonContent(spec: ApiRouteSpec, named: Record<string, unknown>): Record<string, unknown> {
+  if (!spec.ndjson) return {};
+  return {
+    'application/x-ndjson': {
+      schema: { type: 'string', description: 'Newline-delimited JSON (Accept: application/x-ndjson): one object per line, as described by x-ndjson-line.' },
+      'x-ndjson-line': jsonSchema(spec.ndjson, 'output', named),
+    },
+  };
+}
+
 const PROBLEM_RESPONSE = { $ref: '#/components/responses/Problem' };
 
 /**
@@ -90,13 +101,15 @@ export function buildOpenApiDocument(modules: ModulesContainer, info: OpenApiInf
     const status = String(spec.status ?? 200);
     const responses: Record<string, unknown> = {
       [status]: spec.response
-        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(spec.response, 'output', named) } } }
+        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(spec.response, 'output', named) }, ...ndjsonContent(spec, named) } }
         : { description: 'Success, no content' },
     };
     if (spec.body || spec.query || spec.params) responses['400'] = PROBLEM_RESPONSE;
     if (!route.isPublic) Object.assign(responses, { 401: PROBLEM_RESPONSE, 403: PROBLEM_RESPONSE });
     if (/\{\w+\}/.test(route.path)) responses['404'] = PROBLEM_RESPONSE;
     if (spec.errors?.length) responses['409'] = PROBLEM_RESPONSE;
+    // Every authenticated call counts against its caller's limit; public routes say so in `errors`.
+    if (!route.isPublic || spec.errors?.includes('rate_limited')) responses['429'] = PROBLEM_RESPONSE;
     responses['503'] = PROBLEM_RESPONSE;
 
     paths[route.path] ??= {};
