@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { AUDIT_COLUMNS, AUDIT_VALUES } from '#audit/audit-writer.js';
+import { Sql } from '#database/sql.js';
 import { Session, type SessionPlane } from './session.entity.js';
 
 export interface NewSession {
@@ -18,7 +20,10 @@ export interface NewSession {
 /** The only code that reads or writes sessions. */
 @Injectable()
 export class SessionRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sql: Sql,
+  ) {}
 
   /** The session with this token hash on this plane, with its user and tenant loaded (one query). */
   findByTokenHash(tokenHash: string, plane: SessionPlane): Promise<Session | null> {
@@ -29,9 +34,26 @@ export class SessionRepository {
     return this.em.find(Session, { tenant: tenantId, user: userId }, { orderBy: { createdAt: 'desc' } });
   }
 
-  /** Writes a new session with one plain insert (sign-in is a hot path; nothing else needs the unit of work). */
-  async insert(row: NewSession): Promise<void> {
-    await this.em.insert(Session, row);
+  /**
+   * Starts a session in one statement: ends the session it replaces (the presented cookie's, on
+   * this plane; rotation on sign-in), inserts the new one and writes the sign-in's audit event, so
+   * all of it commits together or not at all. Sign-in is a hot path: one round trip, no
+   * transaction block, a prepared statement.
+   */
+  async start(row: NewSession, replacingTokenHash: string | null, audit: readonly unknown[]): Promise<void> {
+    await this.sql.run(
+      `with ended as (delete from sessions where token_hash = ? and plane = ?),
+       started as (
+         insert into sessions (id, tenant_id, user_id, plane, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       )
+       insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
+      [
+        replacingTokenHash, row.plane,
+        row.id, row.tenant, row.user, row.plane, row.tokenHash, row.createdAt, row.lastSeenAt, row.expiresAt, row.ip, row.userAgent,
+        ...audit,
+      ],
+    );
   }
 
   async touch(sessionId: string, at: Date): Promise<void> {

@@ -32,22 +32,31 @@ export class SessionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async start(user: User, tenant: Tenant, plane: SessionPlane, client: ClientInfo): Promise<StartedSession> {
+  /**
+   * Starts a session after a successful sign-in, ending the one whose token the browser presented
+   * (rotation), together with the sign-in's audit event (`AuditWriter.values`): one statement.
+   */
+  async start(user: User, tenant: Tenant, plane: SessionPlane, client: ClientInfo, replacing: string | undefined, audit: readonly unknown[]): Promise<StartedSession> {
     const now = this.clock.now();
     const token = newSessionToken();
     const id = uuidv7(now.getTime());
-    await this.sessions.insert({
-      id,
-      tenant: tenant.id,
-      user: user.id,
-      plane,
-      tokenHash: hashSessionToken(token),
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt: new Date(now.getTime() + this.config.session.absoluteTtlSeconds * 1000),
-      ip: client.ip?.slice(0, 64) ?? null,
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-    });
+    const replacingHash = replacing && isWellFormedSessionToken(replacing) ? hashSessionToken(replacing) : null;
+    await this.sessions.start(
+      {
+        id,
+        tenant: tenant.id,
+        user: user.id,
+        plane,
+        tokenHash: hashSessionToken(token),
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + this.config.session.absoluteTtlSeconds * 1000),
+        ip: client.ip?.slice(0, 64) ?? null,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+      },
+      replacingHash,
+      audit,
+    );
     return { session: { id, createdAt: now }, token };
   }
 

@@ -24,7 +24,7 @@ export class AuditQueriesController {
     body: declareAuditQueryBody,
     response: declaredAuditQuerySchema,
     status: 201,
-    errors: ['tenant_not_found'],
+    errors: { tenant_not_found: 'not_found' },
   })
   declare(@CurrentPrincipal() principal: Principal, @ValidBody() body: z.output<typeof declareAuditQueryBody>) {
     return this.queries.declare(principal, body);
@@ -39,7 +39,7 @@ export class AuditQueriesController {
     query: auditQueryEventsQuery,
     response: auditEventPageSchema,
     ndjson: auditEventSchema,
-    errors: ['audit_query_not_found', 'audit_query_expired'],
+    errors: { audit_query_not_found: 'not_found', audit_query_expired: 'forbidden' },
   })
   async events(
     @CurrentPrincipal() principal: Principal,

@@ -31,7 +31,7 @@ export class ConsoleAuthController {
     summary: 'Sign in to the admin console; sets the session cookie',
     body: loginBody,
     response: consoleSessionSchema,
-    errors: ['invalid_credentials', 'admin_login_forbidden', 'rate_limited'],
+    errors: { invalid_credentials: 'unauthenticated', admin_login_forbidden: 'forbidden', rate_limited: 'rate_limited' },
   })
   async login(@ValidBody() body: z.output<typeof loginBody>, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsoleSessionView> {
     const { token, view } = await this.auth.login(body, { ip: req.ip, userAgent: req.get('user-agent') }, this.cookie.read(req));

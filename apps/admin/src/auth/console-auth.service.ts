@@ -56,13 +56,9 @@ export class ConsoleAuthService {
       });
       throw new DomainError('forbidden', 'admin_login_forbidden', 'This account may not sign in to the admin console.');
     }
-    const token = await this.em.transactional(async () => {
-      if (presentedToken) await this.sessions.endByToken(presentedToken, 'admin');
-      const started = await this.sessions.start(user, tenant, 'admin', client);
-      await this.em.flush();
-      await this.audit.record({ action: 'auth.login.succeeded', tenantId: tenant.id, actor: { type: 'user', id: user.id }, target: { type: 'user', id: user.id }, metadata: { plane: 'admin' } });
-      return started.token;
-    });
+    await this.em.flush(); // the sign-in's own changes to the user (failure counter, lock), if any
+    const event = this.audit.values({ action: 'auth.login.succeeded', tenantId: tenant.id, actor: { type: 'user', id: user.id }, target: { type: 'user', id: user.id }, metadata: { plane: 'admin' } });
+    const { token } = await this.sessions.start(user, tenant, 'admin', client, presentedToken, event);
     return { token, view: { user: presentUser(user, principal.roles, this.clock.now()), tenant: presentTenant(tenant), roles: [...principal.roles], csrf_token: csrfTokenFor(token) } };
   }
 

@@ -27,7 +27,7 @@ export class ClientsController {
 
   @Post()
   @Requires('tenant.clients.manage')
-  @ApiRoute({ tag: TAG, summary: 'Register a client (a confidential client’s secret is shown only in this response)', params: tenantParams, body: createClientBody, response: createdClientSchema, status: 201, errors: ['invalid_client_metadata'] })
+  @ApiRoute({ tag: TAG, summary: 'Register a client (a confidential client’s secret is shown only in this response)', params: tenantParams, body: createClientBody, response: createdClientSchema, status: 201, errors: { invalid_client_metadata: 'invalid_input' } })
   create(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof createClientBody>) {
     return this.clients.create(principal, params.tenantId, body);
   }
@@ -48,7 +48,7 @@ export class ClientsController {
 
   @Patch(':clientId')
   @Requires('tenant.clients.manage')
-  @ApiRoute({ tag: TAG, summary: 'Change a client’s registration, roles or status (disabling revokes its tokens)', params: clientParams, body: updateClientBody, response: clientSchema, errors: ['invalid_client_metadata'] })
+  @ApiRoute({ tag: TAG, summary: 'Change a client’s registration, roles or status (disabling revokes its tokens)', params: clientParams, body: updateClientBody, response: clientSchema, errors: { invalid_client_metadata: 'invalid_input' } })
   update(@CurrentPrincipal() principal: Principal, @ValidParams() params: ClientParams, @ValidBody() body: z.output<typeof updateClientBody>) {
     return this.clients.update(principal, params.tenantId, params.clientId, body);
   }
@@ -62,7 +62,7 @@ export class ClientsController {
 
   @Post(':clientId/secret')
   @Requires('tenant.clients.manage')
-  @ApiRoute({ tag: TAG, summary: 'Replace a confidential client’s secret (the old one stops working at once)', params: clientParams, response: clientSecretSchema, errors: ['public_client_has_no_secret'] })
+  @ApiRoute({ tag: TAG, summary: 'Replace a confidential client’s secret (the old one stops working at once)', params: clientParams, response: clientSecretSchema, errors: { public_client_has_no_secret: 'conflict' } })
   rotateSecret(@CurrentPrincipal() principal: Principal, @ValidParams() params: ClientParams) {
     return this.clients.rotateSecret(principal, params.tenantId, params.clientId);
   }

@@ -31,7 +31,7 @@ export class MeController {
 
   @Put('password')
   @Requires('self.manage')
-  @ApiRoute({ tag: TAG, summary: 'Change your password (ends your other sessions)', body: changeOwnPasswordBody, status: 204, errors: ['current_password_incorrect'] })
+  @ApiRoute({ tag: TAG, summary: 'Change your password (ends your other sessions)', body: changeOwnPasswordBody, status: 204, errors: { current_password_incorrect: 'invalid_input' } })
   async changePassword(@CurrentPrincipal() principal: Principal, @ValidBody() body: z.output<typeof changeOwnPasswordBody>): Promise<void> {
     await this.self.changePassword(principal, body.current_password, body.new_password);
   }

@@ -28,7 +28,7 @@ export class TenantsController {
 
   @Post()
   @Requires('platform.tenants.manage')
-  @ApiRoute({ tag: TAG, summary: 'Create a tenant with its owner', body: createTenantBody, response: createdTenantSchema, status: 201, errors: ['slug_taken'] })
+  @ApiRoute({ tag: TAG, summary: 'Create a tenant with its owner', body: createTenantBody, response: createdTenantSchema, status: 201, errors: { slug_taken: 'conflict' } })
   create(@CurrentPrincipal() principal: Principal, @ValidBody() body: z.output<typeof createTenantBody>) {
     return this.tenants.create(principal, body);
   }
@@ -49,21 +49,21 @@ export class TenantsController {
 
   @Patch(':tenantId')
   @Requires('platform.tenants.manage', 'tenant.settings.manage')
-  @ApiRoute({ tag: TAG, summary: 'Rename (platform admin or owner) or suspend/reactivate (platform admin) a tenant', params: tenantParams, body: updateTenantBody, response: tenantSchema, errors: ['tenant_has_platform_admins'] })
+  @ApiRoute({ tag: TAG, summary: 'Rename (platform admin or owner) or suspend/reactivate (platform admin) a tenant', params: tenantParams, body: updateTenantBody, response: tenantSchema, errors: { tenant_has_platform_admins: 'conflict' } })
   update(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof updateTenantBody>): Promise<TenantView> {
     return this.tenants.update(principal, params.tenantId, body);
   }
 
   @Delete(':tenantId')
   @Requires('platform.tenants.manage', 'tenant.delete')
-  @ApiRoute({ tag: TAG, summary: 'Delete a tenant (soft); ends all its sessions', params: tenantParams, status: 204, errors: ['tenant_has_platform_admins'] })
+  @ApiRoute({ tag: TAG, summary: 'Delete a tenant (soft); ends all its sessions', params: tenantParams, status: 204, errors: { tenant_has_platform_admins: 'conflict' } })
   async delete(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>): Promise<void> {
     await this.tenants.delete(principal, params.tenantId);
   }
 
   @Post(':tenantId/owner')
   @Requires('tenant.ownership.transfer')
-  @ApiRoute({ tag: TAG, summary: 'Transfer ownership to another user of the tenant (owner only)', params: tenantParams, body: transferOwnershipBody, response: ownershipSchema, errors: ['already_owner', 'user_disabled'] })
+  @ApiRoute({ tag: TAG, summary: 'Transfer ownership to another user of the tenant (owner only)', params: tenantParams, body: transferOwnershipBody, response: ownershipSchema, errors: { already_owner: 'conflict', user_disabled: 'conflict' } })
   transfer(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof transferOwnershipBody>) {
     return this.tenants.transferOwnership(principal, params.tenantId, body.user_id);
   }

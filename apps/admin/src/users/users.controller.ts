@@ -29,7 +29,7 @@ export class UsersController {
 
   @Post()
   @Requires('tenant.users.manage')
-  @ApiRoute({ tag: TAG, summary: 'Create a user', params: tenantParams, body: createUserBody, response: userSchema, status: 201, errors: ['email_taken'] })
+  @ApiRoute({ tag: TAG, summary: 'Create a user', params: tenantParams, body: createUserBody, response: userSchema, status: 201, errors: { email_taken: 'conflict' } })
   create(@CurrentPrincipal() principal: Principal, @ValidParams() params: z.output<typeof tenantParams>, @ValidBody() body: z.output<typeof createUserBody>) {
     return this.users.create(principal, params.tenantId, body);
   }
@@ -50,35 +50,35 @@ export class UsersController {
 
   @Patch(':userId')
   @Requires('tenant.users.manage')
-  @ApiRoute({ tag: TAG, summary: 'Change a user’s email, profile or status (disabling ends its sessions)', params: userParams, body: updateUserBody, response: userSchema, errors: ['email_taken', 'owner_protected', 'owner_cannot_be_disabled'] })
+  @ApiRoute({ tag: TAG, summary: 'Change a user’s email, profile or status (disabling ends its sessions)', params: userParams, body: updateUserBody, response: userSchema, errors: { email_taken: 'conflict', owner_protected: 'forbidden', owner_cannot_be_disabled: 'conflict' } })
   update(@CurrentPrincipal() principal: Principal, @ValidParams() params: UserParams, @ValidBody() body: z.output<typeof updateUserBody>) {
     return this.users.update(principal, params.tenantId, params.userId, body);
   }
 
   @Delete(':userId')
   @Requires('tenant.users.manage')
-  @ApiRoute({ tag: TAG, summary: 'Delete a user with its credential, roles and sessions', params: userParams, status: 204, errors: ['owner_protected', 'owner_cannot_be_deleted'] })
+  @ApiRoute({ tag: TAG, summary: 'Delete a user with its credential, roles and sessions', params: userParams, status: 204, errors: { owner_protected: 'forbidden', owner_cannot_be_deleted: 'conflict' } })
   async delete(@CurrentPrincipal() principal: Principal, @ValidParams() params: UserParams): Promise<void> {
     await this.users.delete(principal, params.tenantId, params.userId);
   }
 
   @Put(':userId/password')
   @Requires('tenant.users.manage')
-  @ApiRoute({ tag: TAG, summary: 'Set a user’s password (clears lockout, ends its sessions)', params: userParams, body: setPasswordBody, status: 204, errors: ['owner_protected'] })
+  @ApiRoute({ tag: TAG, summary: 'Set a user’s password (clears lockout, ends its sessions)', params: userParams, body: setPasswordBody, status: 204, errors: { owner_protected: 'forbidden' } })
   async setPassword(@CurrentPrincipal() principal: Principal, @ValidParams() params: UserParams, @ValidBody() body: z.output<typeof setPasswordBody>): Promise<void> {
     await this.users.setPassword(principal, params.tenantId, params.userId, body.password);
   }
 
   @Post(':userId/unlock')
   @Requires('tenant.users.manage')
-  @ApiRoute({ tag: TAG, summary: 'Lift a lockout', params: userParams, response: userSchema, errors: ['owner_protected'] })
+  @ApiRoute({ tag: TAG, summary: 'Lift a lockout', params: userParams, response: userSchema, errors: { owner_protected: 'forbidden' } })
   unlock(@CurrentPrincipal() principal: Principal, @ValidParams() params: UserParams) {
     return this.users.unlock(principal, params.tenantId, params.userId);
   }
 
   @Put(':userId/roles')
   @Requires('tenant.users.manage')
-  @ApiRoute({ tag: TAG, summary: 'Replace a user’s tenant roles', params: userParams, body: setRolesBody, response: rolesSchema, errors: ['owner_protected', 'role_not_assignable', 'owner_role_required'] })
+  @ApiRoute({ tag: TAG, summary: 'Replace a user’s tenant roles', params: userParams, body: setRolesBody, response: rolesSchema, errors: { owner_protected: 'forbidden', role_not_assignable: 'invalid_input', owner_role_required: 'conflict' } })
   setRoles(@CurrentPrincipal() principal: Principal, @ValidParams() params: UserParams, @ValidBody() body: z.output<typeof setRolesBody>) {
     return this.users.setRoles(principal, params.tenantId, params.userId, body.roles);
   }
@@ -92,7 +92,7 @@ export class UsersController {
 
   @Delete(':userId/sessions')
   @Requires('tenant.users.manage')
-  @ApiRoute({ tag: TAG, summary: 'End all of a user’s sessions', params: userParams, status: 204, errors: ['owner_protected'] })
+  @ApiRoute({ tag: TAG, summary: 'End all of a user’s sessions', params: userParams, status: 204, errors: { owner_protected: 'forbidden' } })
   async endSessions(@CurrentPrincipal() principal: Principal, @ValidParams() params: UserParams): Promise<void> {
     await this.users.endSessions(principal, params.tenantId, params.userId);
   }

@@ -16,7 +16,9 @@ import {
 import type { InteractionRow } from '#oauth/authorization/interaction.repository.js';
 import type { OAuthParameters } from '#oauth/http/form-parameters.js';
 import { type Issuer, issuerUrl } from '#oauth/issuer/issuer.js';
-import { IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
+import { type IssuerAndClient, IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
+import { hashOpaqueToken } from '#oauth/tokens/opaque-token.js';
+import { Clock } from '#platform/time/clock.js';
 import { OAuthError } from '#oauth/oauth-error.js';
 import { isUuid } from '#platform/ids/uuidv7.js';
 import { Inject } from '@nestjs/common';
@@ -73,6 +75,7 @@ export class AuthorizationFlow {
     private readonly sessions: SessionService,
     private readonly signedIn: SignedInUser,
     private readonly audit: AuditWriter,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -107,19 +110,15 @@ export class AuthorizationFlow {
       await this.em.flush();
       return { step: { kind: 'login', page: { ...view, email: form.email, error: error.message, status: 401 } } };
     }
-    const { session, token } = await this.em.transactional(async () => {
-      if (sessionToken) await this.sessions.endByToken(sessionToken, 'auth');
-      const started = await this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo);
-      await this.em.flush();
-      await this.audit.record({
-        action: 'auth.login.succeeded',
-        tenantId: issuer.tenant.id,
-        actor: { type: 'user', id: outcome.user.id },
-        target: { type: 'user', id: outcome.user.id },
-        metadata: { plane: 'auth', client_id: client.id },
-      });
-      return started;
+    await this.em.flush(); // the sign-in's own changes to the user (failure counter, lock), if any
+    const event = this.audit.values({
+      action: 'auth.login.succeeded',
+      tenantId: issuer.tenant.id,
+      actor: { type: 'user', id: outcome.user.id },
+      target: { type: 'user', id: outcome.user.id },
+      metadata: { plane: 'auth', client_id: client.id },
     });
+    const { session, token } = await this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo, sessionToken, event);
     const user: AuthenticatedUser = { userId: outcome.user.id, sessionId: session.id, authTime: session.createdAt };
     const next = await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true });
     await this.authorization.finish(issuer, interaction);
@@ -142,26 +141,28 @@ export class AuthorizationFlow {
       await this.audit.record({ action: 'consent.denied', ...consentEvent });
       return this.toStep(issuer, this.authorization.errorRedirect(issuer, interaction.request, 'access_denied', 'The user denied the request.'));
     }
-    await this.em.transactional(async () => {
-      await this.authorization.rememberConsent(issuer, user.userId, client.id, interaction.request.scope);
-      await this.audit.record({ action: 'consent.granted', ...consentEvent });
-    });
+    await this.authorization.rememberConsent(issuer, user.userId, client.id, interaction.request.scope, this.audit.values({ action: 'consent.granted', ...consentEvent }));
     return this.toStep(issuer, await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true, consent: true }));
   }
 
   private async issuerAndClient(slug: string, clientId: string | undefined): Promise<{ issuer: Issuer; client: RegisteredClient | null }> {
     const found = await this.clients.find(slug, clientId && isUuid(clientId) ? clientId : undefined);
-    if (!found) throw new OAuthError('not_found', 'There is no sign-in service at this address.');
-    if (found.tenant.status !== 'active') throw new OAuthError('tenant_suspended', 'This organisation’s sign-in is suspended.');
-    return { issuer: { tenant: found.tenant, url: issuerUrl(this.config.publicUrl, found.tenant.slug) }, client: found.client };
+    return { issuer: this.activeIssuer(found), client: found!.client };
   }
 
+  private activeIssuer(found: IssuerAndClient | null): Issuer {
+    if (!found) throw new OAuthError('not_found', 'There is no sign-in service at this address.');
+    if (found.tenant.status !== 'active') throw new OAuthError('tenant_suspended', 'This organisation’s sign-in is suspended.');
+    return { tenant: found.tenant, url: issuerUrl(this.config.publicUrl, found.tenant.slug) };
+  }
+
+  /** The issuer, the interaction behind the handle (live, started by this browser) and its active client: one round trip. */
   private async interaction(slug: string, handle: string | undefined, browserSecret: string | undefined): Promise<{ issuer: Issuer; interaction: InteractionRow; client: RegisteredClient }> {
     if (!handle) throw EXPIRED;
-    const { issuer } = await this.issuerAndClient(slug, undefined);
-    const interaction = await this.authorization.pendingInteraction(issuer, handle, browserSecret);
-    if (!interaction) throw EXPIRED;
-    const { client } = await this.issuerAndClient(slug, interaction.request.clientId);
+    const found = await this.clients.findWithInteraction(slug, hashOpaqueToken(handle), this.clock.now());
+    const issuer = this.activeIssuer(found);
+    const { interaction, client } = found!;
+    if (!interaction || !this.authorization.startedBy(interaction, handle, browserSecret)) throw EXPIRED;
     if (!client || client.status !== 'active') throw EXPIRED;
     return { issuer, interaction, client };
   }

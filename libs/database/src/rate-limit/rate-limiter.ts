@@ -12,16 +12,24 @@ import { Sql } from '../sql.js';
  * forward per admitted request, and a request is admitted while that keeps tat within one period
  * of now. Refused requests change nothing, so a caller who keeps hammering is let through again
  * as soon as the rate allows. The row lock of the upsert makes it exact across replicas.
+ *
+ * The statement commits asynchronously (`synchronous_commit` off for its own transaction only):
+ * a busy client's bucket is one row that every request updates in turn, and waiting for each
+ * commit's WAL flush while holding its lock would serialise them on the disk. A crash of
+ * PostgreSQL can forget the last fraction of a second of counts; it can never lose or corrupt
+ * anything else, since every other statement still commits synchronously.
  * Parameters: $1 bucket, $2 now, $3 emission interval (ms), $4 period (ms).
  */
-const HIT = `with previous as (select tat from rate_limit_buckets where bucket = $1),
+const HIT = `with relaxed as (select set_config('synchronous_commit', 'off', true) as setting),
+  previous as (select tat from rate_limit_buckets where bucket = $1),
   granted as (
     insert into rate_limit_buckets as b (bucket, tat) values ($1, $2::timestamptz + $3::float8 * interval '1 millisecond')
     on conflict (bucket) do update set tat = greatest(b.tat, $2::timestamptz) + $3::float8 * interval '1 millisecond'
      where greatest(b.tat, $2::timestamptz) + $3::float8 * interval '1 millisecond' <= $2::timestamptz + $4::float8 * interval '1 millisecond'
     returning 1
   )
-  select exists (select 1 from granted) as granted, (select (extract(epoch from tat) * 1000)::float8 from previous) as previous_tat_ms`;
+  select exists (select 1 from granted) as granted, (select (extract(epoch from tat) * 1000)::float8 from previous) as previous_tat_ms,
+         (select setting from relaxed) as commit_mode`;
 
 interface HitRow {
   granted: boolean;

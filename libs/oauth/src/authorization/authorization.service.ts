@@ -64,14 +64,12 @@ export class AuthorizationService {
     return { kind: 'redirect', location: await this.issueCode(issuer, client, request, signedIn) };
   }
 
-  /** The pending interaction behind a handle, if it is live and was started by this browser. */
-  async pendingInteraction(issuer: Issuer, handle: string, browserSecret: string | undefined): Promise<InteractionRow | null> {
-    if (!browserSecret || !/^[A-Za-z0-9_-]{43}$/.test(handle)) return null;
-    const interaction = await this.interactions.findLive(issuer.tenant.id, hashOpaqueToken(handle), this.clock.now());
-    if (!interaction) return null;
+  /** Whether a live interaction, found by its handle, was started by this browser. */
+  startedBy(interaction: InteractionRow, handle: string, browserSecret: string | undefined): boolean {
+    if (!browserSecret || !isInteractionHandle(handle)) return false;
     const expected = Buffer.from(interaction.bindingHash, 'hex');
     const actual = Buffer.from(hashOpaqueToken(browserSecret), 'hex');
-    return expected.length === actual.length && timingSafeEqual(expected, actual) ? interaction : null;
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
   async attachUser(issuer: Issuer, interaction: InteractionRow, user: AuthenticatedUser): Promise<void> {
@@ -82,8 +80,9 @@ export class AuthorizationService {
     await this.interactions.delete(issuer.tenant.id, interaction.id);
   }
 
-  async rememberConsent(issuer: Issuer, userId: string, clientId: string, scope: string): Promise<void> {
-    await this.consents.grant(issuer.tenant.id, userId, clientId, scope.split(' '), this.clock.now());
+  /** Remembers the granted scopes together with their audit event (`AuditWriter.values`). */
+  async rememberConsent(issuer: Issuer, userId: string, clientId: string, scope: string, audit: readonly unknown[]): Promise<void> {
+    await this.consents.grant(issuer.tenant.id, userId, clientId, scope.split(' '), this.clock.now(), audit);
   }
 
   /** RFC 6749 §4.1.2.1 with RFC 9207 `iss`: an error sent back to the client. */
@@ -145,4 +144,9 @@ export function interactionFormTokenMatches(browserSecret: string, handle: strin
   const expected = Buffer.from(interactionFormToken(browserSecret, handle));
   const actual = Buffer.from(presented);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Interaction handles are 32 random bytes in base64url, like every opaque token here. */
+export function isInteractionHandle(handle: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(handle);
 }

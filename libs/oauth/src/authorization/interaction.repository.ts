@@ -11,7 +11,10 @@ export interface InteractionRow {
   readonly sessionId: string | null;
 }
 
-/** Pending authorization requests, by plain SQL; every lookup carries the tenant. */
+/**
+ * Pending authorization requests, by plain SQL; every statement carries the tenant. They are read
+ * together with their issuer and client (IssuerClientRepository.findWithInteraction).
+ */
 @Injectable()
 export class InteractionRepository {
   constructor(private readonly sql: Sql) {}
@@ -22,14 +25,6 @@ export class InteractionRepository {
        values (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`,
       [row.id, row.handleHash, row.tenantId, row.bindingHash, JSON.stringify(row.request), row.userId, row.sessionId, row.createdAt, row.expiresAt],
     );
-  }
-
-  async findLive(tenantId: string, handleHash: string, now: Date): Promise<InteractionRow | null> {
-    const [row] = await this.sql.rows<{ id: string; tenant_id: string; binding_hash: string; request: AuthorizationRequest; user_id: string | null; session_id: string | null }>(
-      `select id, tenant_id, binding_hash, request, user_id, session_id from oauth_interactions where handle_hash = ? and tenant_id = ? and expires_at > ?`,
-      [handleHash, tenantId, now],
-    );
-    return row ? { id: row.id, tenantId: row.tenant_id, bindingHash: row.binding_hash, request: row.request, userId: row.user_id, sessionId: row.session_id } : null;
   }
 
   async attachUser(tenantId: string, id: string, userId: string, sessionId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { applyDecorators, HttpCode, SetMetadata } from '@nestjs/common';
 import type { z } from 'zod';
+import type { ErrorKind } from '../errors/domain-error.js';
 
 export const API_ROUTE = 'opentrusty:api-route';
 
@@ -19,8 +20,8 @@ export interface ApiRouteSpec {
   readonly ndjson?: z.ZodType;
   /** Success status (default 200). */
   readonly status?: 200 | 201 | 204;
-  /** Problem `code`s this route may answer besides the generic ones. */
-  readonly errors?: readonly string[];
+  /** Problem `code`s this route may answer besides the generic ones, each with its kind (hence its status). */
+  readonly errors?: Readonly<Record<string, ErrorKind>>;
 }
 
 export function ApiRoute(spec: ApiRouteSpec) {

@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { z } from 'zod';
 import { API_ROUTE, type ApiRouteSpec } from './api-route.decorator.js';
+import { STATUS_BY_KIND } from '../errors/error-kind-status.js';
 import { problemSchema } from './common.schemas.js';
 import { type PermissionRequirement, PUBLIC_ROUTE, REQUIRED_PERMISSION } from './route-access.js';
 
@@ -107,9 +108,10 @@ export function buildOpenApiDocument(modules: ModulesContainer, info: OpenApiInf
     if (spec.body || spec.query || spec.params) responses['400'] = PROBLEM_RESPONSE;
     if (!route.isPublic) Object.assign(responses, { 401: PROBLEM_RESPONSE, 403: PROBLEM_RESPONSE });
     if (/\{\w+\}/.test(route.path)) responses['404'] = PROBLEM_RESPONSE;
-    if (spec.errors?.length) responses['409'] = PROBLEM_RESPONSE;
+    const codes = Object.entries(spec.errors ?? {});
+    for (const [, kind] of codes) responses[String(STATUS_BY_KIND[kind])] = PROBLEM_RESPONSE;
     // Every authenticated call counts against its caller's limit; public routes say so in `errors`.
-    if (!route.isPublic || spec.errors?.includes('rate_limited')) responses['429'] = PROBLEM_RESPONSE;
+    if (!route.isPublic) responses['429'] = PROBLEM_RESPONSE;
     responses['503'] = PROBLEM_RESPONSE;
 
     paths[route.path] ??= {};
@@ -119,7 +121,7 @@ export function buildOpenApiDocument(modules: ModulesContainer, info: OpenApiInf
       tags: [spec.tag],
       ...(route.isPublic ? { security: [] } : {}),
       ...(route.requirement ? { 'x-required-permissions': [...route.requirement.anyOf] } : {}),
-      ...(spec.errors?.length ? { 'x-error-codes': [...spec.errors] } : {}),
+      ...(codes.length ? { 'x-error-codes': Object.fromEntries(codes.map(([code, kind]) => [code, STATUS_BY_KIND[kind]])) } : {}),
       parameters: [...parametersOf(spec.params, 'path', named), ...parametersOf(spec.query, 'query', named)],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input', named) } } } } : {}),
       responses,
