@@ -1,10 +1,13 @@
 // Where the server's main thread spends its time: `npm run build && node bench/profile.mjs`
 // (Node 24; `npm run bench -- ...` flags do not apply). Not part of `npm run bench`: it starts
-// the server with --cpu-prof (which slows it down), drives the login and the list-users routes
-// with autocannon for a while each, stops the server (the profile is written on exit) and prints
-// the self time of the main thread grouped by package and by function.
+// the server with --cpu-prof (which slows it down), drives each scenario's route with autocannon
+// for a while, stops the server (the profile is written on exit) and prints the self time of the
+// main thread grouped by package and by function.
 //
 //   node bench/profile.mjs [--seconds 15] [--list-users 100000] [--keep DIR]
+//                          [--scenarios login,list-first,list-deep]   (admin plane, the default)
+//   node bench/profile.mjs --scenarios oauth-cc,oauth-refresh,oauth-introspect,oauth-discovery,oauth-jwks
+//                                                                      (auth plane)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +17,15 @@ import { login, startServer, withClient } from './lib/environment.mjs';
 import { assertNode24, withEnvironment } from './lib/session.mjs';
 import { createTenant, createUsers } from './lib/seed.mjs';
 import { seedUsers } from './admin-list-users.bench.mjs';
+import { SLUG, TOKEN_RATE_LIMIT, refreshRequests, setupOAuth } from './oauth.bench.mjs';
 
 assertNode24();
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, 'list-users': { type: 'string', default: '100000' }, keep: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, 'list-users': { type: 'string', default: '100000' }, keep: { type: 'string' }, scenarios: { type: 'string', default: 'login,list-first,list-deep' } } });
 const seconds = Number(values.seconds);
+const scenarios = values.scenarios.split(',').map((x) => x.trim()).filter(Boolean);
+const ADMIN = ['login', 'list-first', 'list-deep'];
+const OAUTH = ['oauth-cc', 'oauth-refresh', 'oauth-refresh-plain', 'oauth-introspect', 'oauth-discovery', 'oauth-jwks'];
+for (const s of scenarios) if (!ADMIN.includes(s) && !OAUTH.includes(s)) throw new Error(`unknown scenario ${s} (${[...ADMIN, ...OAUTH].join(', ')})`);
 
 function summarize(file, requests) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
@@ -55,29 +63,53 @@ async function load(opts) {
 
 await withEnvironment(async (ctx) => {
   const password = 'bench-profile-password';
-  const tenant = await createTenant(ctx.baseUrl, ctx.platformAdmin, { slug: 'bench-profile', name: 'Profile', ownerEmail: 'owner@profile.example', ownerPassword: password });
-  const owner = await login(ctx.baseUrl, tenant.slug, 'owner@profile.example', password);
-  const emails = Array.from({ length: 50 }, (_, i) => `admin${i}@profile.example`);
-  await createUsers(ctx.baseUrl, owner, tenant.id, emails.map((email) => ({ email, password, roles: ['tenant_admin'] })));
-  await seedUsers(ctx.database.url, tenant.id, Number(values['list-users']));
+  let tenant;
+  let emails;
+  if (scenarios.some((x) => ADMIN.includes(x))) {
+    tenant = await createTenant(ctx.baseUrl, ctx.platformAdmin, { slug: 'bench-profile', name: 'Profile', ownerEmail: 'owner@profile.example', ownerPassword: password });
+    const owner = await login(ctx.baseUrl, tenant.slug, 'owner@profile.example', password);
+    emails = Array.from({ length: 50 }, (_, i) => `admin${i}@profile.example`);
+    await createUsers(ctx.baseUrl, owner, tenant.id, emails.map((email) => ({ email, password, roles: ['tenant_admin'] })));
+    await seedUsers(ctx.database.url, tenant.id, Number(values['list-users']));
+  }
+  // Enough fresh refresh tokens for a profiled run (slower than a measured one).
+  const oauth = scenarios.some((x) => OAUTH.includes(x)) ? await setupOAuth(ctx, { refreshPool: Math.max(5000, seconds * 1500) }) : null;
 
-  for (const scenario of ['login', 'list-first', 'list-deep']) {
+  for (const scenario of scenarios) {
     const dir = values.keep ? join(values.keep, scenario) : mkdtempSync(join(tmpdir(), `opentrusty-prof-${scenario}-`));
     let requests = 1;
-    const server = await startServer(ctx.database.url, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+    const plane = OAUTH.includes(scenario) ? 'auth' : 'admin';
+    // As in oauth.bench.mjs: the token rate limit is counted but never binds (one client at full load).
+    const env = plane === 'auth' ? { OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT: TOKEN_RATE_LIMIT } : {};
+    const server = await startServer(ctx.database.url, { plane, env, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
     try {
-      const session = await login(server.baseUrl, tenant.slug, 'owner@profile.example', password);
       let opts;
-      if (scenario === 'login') {
-        let i = 0;
-        opts = { url: server.baseUrl, requests: [{ method: 'POST', path: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, setupRequest: (r) => ({ ...r, body: JSON.stringify({ tenant: tenant.slug, email: emails[i++ % emails.length], password }) }) }] };
+      if (plane === 'auth') {
+        const issuer = `${server.baseUrl}/t/${SLUG}`;
+        const form = 'application/x-www-form-urlencoded';
+        if (scenario === 'oauth-cc') opts = { url: `${issuer}/token`, method: 'POST', headers: { authorization: oauth.serviceBasic, 'content-type': form }, body: 'grant_type=client_credentials' };
+        else if (scenario === 'oauth-refresh' || scenario === 'oauth-refresh-plain') {
+          const pool = oauth.pools[scenario === 'oauth-refresh' ? 0 : 1];
+          opts = { url: server.baseUrl, requests: refreshRequests(pool, oauth.rpBasic) };
+        } else if (scenario === 'oauth-introspect') {
+          const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { authorization: oauth.serviceBasic, 'content-type': form }, body: 'grant_type=client_credentials' });
+          const token = (await res.json()).access_token;
+          opts = { url: `${issuer}/introspect`, method: 'POST', headers: { authorization: oauth.serviceBasic, 'content-type': form }, body: `token=${token}` };
+        } else if (scenario === 'oauth-discovery') opts = { url: `${issuer}/.well-known/openid-configuration` };
+        else opts = { url: `${issuer}/jwks` };
       } else {
-        let path = `/api/v1/tenants/${tenant.id}/users`;
-        if (scenario === 'list-deep') {
-          const id = await withClient(ctx.database.url, async (c) => (await c.query('select id from users where tenant_id = $1 order by id offset 90000 limit 1', [tenant.id])).rows[0].id);
-          path += `?cursor=${Buffer.from(id).toString('base64url')}`;
+        const session = await login(server.baseUrl, tenant.slug, 'owner@profile.example', password);
+        if (scenario === 'login') {
+          let i = 0;
+          opts = { url: server.baseUrl, requests: [{ method: 'POST', path: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, setupRequest: (r) => ({ ...r, body: JSON.stringify({ tenant: tenant.slug, email: emails[i++ % emails.length], password }) }) }] };
+        } else {
+          let path = `/api/v1/tenants/${tenant.id}/users`;
+          if (scenario === 'list-deep') {
+            const id = await withClient(ctx.database.url, async (c) => (await c.query('select id from users where tenant_id = $1 order by id offset 90000 limit 1', [tenant.id])).rows[0].id);
+            path += `?cursor=${Buffer.from(id).toString('base64url')}`;
+          }
+          opts = { url: `${server.baseUrl}${path}`, headers: { cookie: session.cookie } };
         }
-        opts = { url: `${server.baseUrl}${path}`, headers: { cookie: session.cookie } };
       }
       const r = await load(opts);
       requests = r.requests.total;

@@ -1,18 +1,23 @@
-// `npm run bench`: builds (the npm script), then runs both admin-plane benchmarks against one
-// server process on one throw-away database, and prints a summary (also written to --out).
+// `npm run bench`: builds (the npm script), then runs the admin-plane benchmarks against one
+// server process and the OAuth benchmark against an auth-plane server and the reference peer, on
+// one throw-away database, and prints a summary (also written to --out).
 //
 //   npm run bench [-- --duration 10 --warmup 3 --connections 32 --runs 3 --users 200
-//                     --list-users 100000 --threadpool-variants 2 --only login|list --out FILE]
+//                     --list-users 100000 --threadpool-variants 2 --only login|list|oauth --out FILE
+//                     --refresh-pool 40000 --peer-dir DIR --no-peer-memory --peer-program]
+//   npm run bench:oauth [-- flags]      (= --only oauth)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { reportAdminListUsers, runAdminListUsers } from './admin-list-users.bench.mjs';
 import { reportAdminLogin, runAdminLogin } from './admin-login.bench.mjs';
+import { oauthSummaryRows, reportOAuth, runOAuth } from './oauth.bench.mjs';
 import { ceiling, fmt } from './lib/cannon.mjs';
 import { assertNode24, describeSetup, parseSettings, setupMarkdown, withEnvironment } from './lib/session.mjs';
 
 assertNode24();
 const settings = parseSettings();
+if (settings.only && !['login', 'list', 'oauth'].includes(settings.only)) throw new Error(`--only must be login, list or oauth (got ${settings.only})`);
 const out = resolve(settings.out ?? join(tmpdir(), `opentrusty-bench-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.md`));
 const setup = await describeSetup(settings);
 process.stderr.write(`${setupMarkdown(setup)}\n\n`);
@@ -22,6 +27,8 @@ const results = await withEnvironment(async (ctx) => {
   // Login first, while the database is small; the 100,000 users come after.
   if (!settings.only || settings.only === 'login') r.login = await runAdminLogin(ctx, settings);
   if (!settings.only || settings.only === 'list') r.list = await runAdminListUsers(ctx, settings);
+  // OAuth last: its servers and the peer are stopped before it returns.
+  if (!settings.only || settings.only === 'oauth') r.oauth = await runOAuth(ctx, settings);
   return r;
 });
 
@@ -46,8 +53,10 @@ if (results.list) {
   summary.push(`| list users: plans of the route's statements | ${results.list.explains.length} plans, ${seq.length} with a sequential scan | no Seq Scan | ${seq.length === 0 ? 'met' : 'missed'} |`);
 }
 
+if (results.oauth) summary.push(...oauthSummaryRows(results.oauth));
+
 const md = [
-  '# OpenTrusty admin-plane benchmarks',
+  results.oauth && !results.login && !results.list ? '# OpenTrusty OAuth benchmark' : '# OpenTrusty benchmarks',
   '',
   setupMarkdown(setup),
   '',
@@ -56,6 +65,8 @@ const md = [
   results.login ? reportAdminLogin(results.login) : '',
   '',
   results.list ? reportAdminListUsers(results.list) : '',
+  '',
+  results.oauth ? reportOAuth(results.oauth) : '',
   '',
 ].join('\n');
 mkdirSync(dirname(out), { recursive: true });

@@ -14,14 +14,18 @@ function once(opts) {
   });
 }
 
-async function measureRun(opts, { connections, warmup, duration, database, serverPid }) {
+async function measureRun(opts, { connections, warmup, duration, database, serverPid }, hooks = {}) {
+  if (hooks.beforeRun) await hooks.beforeRun();
   if (warmup > 0) await once({ ...opts, connections, duration: warmup });
+  if (hooks.afterWarmup) await hooks.afterWarmup();
   const cpuBefore = serverPid ? await cpuSnapshot(serverPid, database) : null;
   const r = await once({ ...opts, connections, duration });
   const cpuAfter = cpuBefore ? await cpuSnapshot(serverPid, database) : null;
   const cpu = cpuBefore ? cpuDelta(cpuBefore, cpuAfter, r.requests.total + connections) : undefined;
   const total2xx = r['2xx'] ?? 0;
+  const extra = hooks.afterRun ? await hooks.afterRun(r) : undefined;
   return {
+    ...extra,
     rps: r.requests.average,
     total: r.requests.total,
     ok: total2xx,
@@ -51,6 +55,8 @@ function aggregate(name, config, runs) {
     ...median,
     allRps: runs.map((r) => r.rps),
     allP50: runs.map((r) => r.p50),
+    allP99: runs.map((r) => r.p99),
+    runs,
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
@@ -67,8 +73,11 @@ function aggregate(name, config, runs) {
 /**
  * Measures several configurations with their runs interleaved (run 1 of each, then run 2 of each,
  * ...), so that the machine's slow phases (other users' work) fall on every configuration alike.
- * @param items [{ name, opts (autocannon: url, method, headers, body, requests, ...), settings }]
+ * @param items [{ name, opts (autocannon: url, method, headers, body, requests, ...), settings,
+ *        hooks? { beforeRun(), afterWarmup(), afterRun(result) => extra fields for the run } }]
  *        settings: { connections, warmup, duration, runs, database (its backends' CPU is counted), serverPid }
+ * @param common also { alternate: true }: every other round goes through the items in reverse
+ *        order (A B, B A, A B...), so neighbours take turns at being first
  * @returns one row per item, in order: the run with the median req/s, plus every run's req/s and p50
  */
 export async function measureInterleaved(items, common = {}) {
@@ -76,8 +85,13 @@ export async function measureInterleaved(items, common = {}) {
   const nRuns = Math.max(...configs.map((c) => c.runs));
   const runs = items.map(() => []);
   for (let i = 0; i < nRuns; i += 1) {
-    for (let j = 0; j < items.length; j += 1) {
-      if (i < configs[j].runs) runs[j].push(await measureRun(items[j].opts, configs[j]));
+    const order = items.map((_, j) => j);
+    if (common.alternate && i % 2 === 1) order.reverse();
+    for (const j of order) {
+      if (i < configs[j].runs) {
+        if (common.onRun) common.onRun(items[j].name, i);
+        runs[j].push(await measureRun(items[j].opts, configs[j], items[j].hooks));
+      }
     }
   }
   return items.map((item, j) => aggregate(item.name, configs[j], runs[j]));

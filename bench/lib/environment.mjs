@@ -69,11 +69,23 @@ export function serverEnv(databaseUrl, extra = {}) {
     OPENTRUSTY_DATABASE_URL: databaseUrl,
     OPENTRUSTY_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
     OPENTRUSTY_LOG_LEVEL: 'warn',
+    // Several servers may run side by side; none needs the Prometheus endpoint.
+    OPENTRUSTY_METRICS_PORT: '0',
+    // The load comes from one address, a few accounts and one client, far above the default
+    // limits: each limit is still counted on every request (its statement runs) but never binds.
+    ...UNBINDING_RATE_LIMITS,
     ...extra,
   };
 }
 
 const KEY_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+export const UNBINDING_RATE_LIMITS = {
+  OPENTRUSTY_RATE_LIMIT_SIGN_IN_PER_IP: '999999999/1m',
+  OPENTRUSTY_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '999999999/1m',
+  OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT: '999999999/1m',
+  OPENTRUSTY_RATE_LIMIT_ADMIN_PER_CALLER: '999999999/1m',
+};
 
 /** Runs `opentrusty <args>` to completion; rejects on a non-zero exit. */
 export function runCli(args, env) {
@@ -89,8 +101,15 @@ export function runCli(args, env) {
 
 const running = new Set();
 
+/** Registers another child process (e.g. the peer server) for killRunningServers(); it leaves the set when it exits. */
+export function trackChild(child) {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 /**
- * Starts `opentrusty serve --plane admin` on free ports and waits for /health/ready.
+ * Starts `opentrusty serve --plane admin` (or `--plane auth` with options.plane = 'auth') on free
+ * ports and waits for /health/ready on that plane's port; baseUrl is that plane's origin.
  * options.env: extra environment (e.g. UV_THREADPOOL_SIZE); options.nodeArgs: flags for node.
  */
 export async function startServer(databaseUrl, options = {}) {
@@ -105,7 +124,8 @@ export async function startServer(databaseUrl, options = {}) {
     OPENTRUSTY_PUBLIC_URL: `http://127.0.0.1:${authPort}`,
     ...options.env,
   });
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'serve', '--plane', 'admin'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const plane = options.plane ?? 'admin';
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'serve', '--plane', plane], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let log = '';
   const keep = (d) => { log = (log + d).slice(-20_000); };
@@ -113,7 +133,7 @@ export async function startServer(databaseUrl, options = {}) {
   child.stderr.on('data', keep);
   let exitInfo = null;
   const exited = new Promise((r) => child.once('exit', (code, signal) => { running.delete(child); exitInfo = { code, signal }; r(exitInfo); }));
-  const baseUrl = `http://127.0.0.1:${adminPort}`;
+  const baseUrl = `http://127.0.0.1:${plane === 'auth' ? authPort : adminPort}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     const early = await Promise.race([exited, sleep(250).then(() => null)]);
@@ -129,7 +149,7 @@ export async function startServer(databaseUrl, options = {}) {
       throw new Error(`server not ready within 60 s:\n${log}`);
     }
   }
-  return { child, pid: child.pid, baseUrl, log: () => log, exitInfo: () => exitInfo, stop: () => stopChild(child, exited), exited };
+  return { child, pid: child.pid, plane, baseUrl, log: () => log, exitInfo: () => exitInfo, stop: () => stopChild(child, exited), exited };
 }
 
 async function stopChild(child, exited) {

@@ -20,6 +20,7 @@ export function parseSettings(argv = process.argv.slice(2)) {
   const { values } = parseArgs({
     args: argv,
     strict: true,
+    allowNegative: true,
     options: {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
@@ -30,6 +31,13 @@ export function parseSettings(argv = process.argv.slice(2)) {
       'threadpool-variants': { type: 'string', default: '2' },
       only: { type: 'string' },
       out: { type: 'string' },
+      // OAuth benchmark (bench/oauth.bench.mjs)
+      'refresh-pool': { type: 'string', default: '40000' },
+      'peer-dir': { type: 'string' },
+      'peer-memory': { type: 'boolean', default: true },
+      'peer-program': { type: 'boolean', default: false },
+      'rate-limit-variant': { type: 'boolean', default: true },
+      'audit-variant': { type: 'boolean', default: true },
     },
   });
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
@@ -44,6 +52,12 @@ export function parseSettings(argv = process.argv.slice(2)) {
     threadpoolVariants: list(values['threadpool-variants']),
     only: values.only,
     out: values.out,
+    refreshPool: Number(values['refresh-pool']),
+    peerDir: values['peer-dir'],
+    peerMemory: values['peer-memory'],
+    peerProgram: values['peer-program'],
+    rateLimitVariant: values['rate-limit-variant'],
+    auditVariant: values['audit-variant'],
   };
 }
 
@@ -88,7 +102,7 @@ export function setupMarkdown(setup) {
     `- Date: ${setup.date}`,
     `- Machine: ${setup.machine}; the server, PostgreSQL and autocannon share it.`,
     `- Node ${setup.node} (server and load generator); PostgreSQL ${pg.version} on 127.0.0.1 over TCP (shared_buffers ${pg.shared_buffers}, work_mem ${pg.work_mem}, max_connections ${pg.max_connections}, synchronous_commit ${pg.synchronous_commit}, jit ${pg.jit}).`,
-    `- Server: \`node bin/opentrusty.js serve --plane admin\` (compiled), its own process, default settings (pool ${setup.poolMax}, Argon2id m=19456 KiB t=2 p=1 unless OPENTRUSTY_ARGON2_* set, UV_THREADPOOL_SIZE unset = 4), OPENTRUSTY_LOG_LEVEL=warn, fresh database.`,
+    `- Server: \`node bin/opentrusty.js serve --plane admin\` (compiled; the OAuth benchmark adds \`serve --plane auth\` on the same database), its own process, default settings (pool ${setup.poolMax}, Argon2id m=19456 KiB t=2 p=1 unless OPENTRUSTY_ARGON2_* set, UV_THREADPOOL_SIZE unset = 4), OPENTRUSTY_LOG_LEVEL=warn, fresh database.`,
     `- Load: autocannon ${setup.autocannon} (programmatic API, in the runner process), pipelining 1, ${s.warmup} s warm-up (discarded) then ${s.duration} s measured; ${s.runs} runs per row; the row shows the run with the median req/s (its latencies) and every run's req/s.`,
   ].join('\n');
 }
@@ -97,6 +111,13 @@ export function setupMarkdown(setup) {
  * Creates the database and server, signs in the platform admin, runs fn(ctx), and cleans up.
  * ctx: { baseUrl, database: { name, url }, platformAdmin, server }
  */
+const extraCleanups = [];
+
+/** Registers cleanup work (other servers, the peer, temp folders) for the end of withEnvironment, also on Ctrl-C; runs last-in first-out, before the database is dropped. */
+export function addCleanup(fn) {
+  extraCleanups.push(fn);
+}
+
 export async function withEnvironment(fn) {
   const operator = { tenant: 'operator', email: 'root@operator.example', password: 'bench-operator-password' };
   let database;
@@ -105,6 +126,10 @@ export async function withEnvironment(fn) {
   const cleanup = async () => {
     if (cleaning) return;
     cleaning = true;
+    while (extraCleanups.length > 0) {
+      const next = extraCleanups.pop();
+      await Promise.resolve().then(next).catch((e) => process.stderr.write(`cleanup: ${e.message}\n`));
+    }
     if (server) await server.stop().catch(() => {});
     killRunningServers();
     if (database) {

@@ -14,14 +14,26 @@ if (file) {
     const text = typeof config === 'string' ? config : config?.text;
     const params = Array.isArray(values) ? values : Array.isArray(config?.values) ? config.values : undefined;
     const started = performance.now();
-    const result = original.call(this, config, values, callback);
+    let written = false;
     const write = (error) => {
+      if (written) return;
+      written = true;
       try {
         appendFileSync(file, `${JSON.stringify({ text, params, ms: Number((performance.now() - started).toFixed(3)), error: error ? String(error.message ?? error) : undefined })}\n`);
       } catch {
         // diagnostics only
       }
     };
+    // Callback style (what pg.Pool#query uses, e.g. for the server's named prepared statements):
+    // wrap the callback. Promise style: watch the promise. Query objects: their events.
+    if (text !== undefined && typeof callback === 'function') {
+      const cb = callback;
+      callback = function tracedCallback(error, ...rest) { write(error); return cb.call(this, error, ...rest); };
+    } else if (text !== undefined && typeof values === 'function') {
+      const cb = values;
+      values = function tracedCallback(error, ...rest) { write(error); return cb.call(this, error, ...rest); };
+    }
+    const result = original.call(this, config, values, callback);
     if (text !== undefined && result && typeof result.then === 'function') {
       result.then(() => write(), (error) => write(error));
     } else if (text !== undefined && typeof config?.on === 'function') {

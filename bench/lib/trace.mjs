@@ -12,33 +12,51 @@ function lines(file) {
 }
 
 /**
- * @param databaseUrl the benchmark database
- * @param requests [{ label, send: (baseUrl) => Promise<Response-like> }], sent in order, each twice
- *        (the first is a warm-up and its statements are discarded)
+ * Starts a traced (unmeasured) server and runs fn({ baseUrl, capture }), then stops it.
+ * capture(label, send) runs `send()` (which returns an HTTP status, or { status, ... }) and returns
+ * { label, status, ms, statements }: the statements the server sent while it ran.
+ * @param options { plane: 'admin' | 'auth' }
  */
-export async function traceRequests(databaseUrl, requests) {
+export async function withTracedServer(databaseUrl, options, fn) {
   const file = join(tmpdir(), `opentrusty-bench-sql-${randomBytes(4).toString('hex')}.jsonl`);
   const server = await startServer(databaseUrl, {
+    plane: options?.plane,
     nodeArgs: ['--import', join(ROOT, 'bench', 'lib', 'sql-trace.preload.mjs')],
     env: { BENCH_SQL_TRACE_FILE: file },
   });
-  const out = [];
+  const capture = async (label, send) => {
+    await sleep(50);
+    const start = lines(file).length;
+    const t0 = performance.now();
+    const sent = await send();
+    const ms = performance.now() - t0;
+    await sleep(50);
+    const status = typeof sent === 'object' && sent !== null ? sent.status : sent;
+    return { label, status, ms, statements: lines(file).slice(start), result: sent };
+  };
   try {
-    for (const request of requests) {
-      await request.send(server.baseUrl);
-      await sleep(50);
-      const start = lines(file).length;
-      const t0 = performance.now();
-      const status = await request.send(server.baseUrl);
-      const ms = performance.now() - t0;
-      await sleep(50);
-      out.push({ label: request.label, status, ms, statements: lines(file).slice(start) });
-    }
+    return await fn({ baseUrl: server.baseUrl, capture });
   } finally {
     await server.stop();
     rmSync(file, { force: true });
   }
-  return out;
+}
+
+/**
+ * @param databaseUrl the benchmark database
+ * @param requests [{ label, send: (baseUrl) => Promise<Response-like> }], sent in order, each twice
+ *        (the first is a warm-up and its statements are discarded)
+ * @param options { plane: 'admin' (default) | 'auth' }
+ */
+export async function traceRequests(databaseUrl, requests, options = {}) {
+  return withTracedServer(databaseUrl, options, async ({ baseUrl, capture }) => {
+    const out = [];
+    for (const request of requests) {
+      await request.send(baseUrl);
+      out.push(await capture(request.label, () => request.send(baseUrl)));
+    }
+    return out;
+  });
 }
 
 /** One line per statement, shortened, for reports. */
