@@ -29,6 +29,42 @@ export class DatabaseModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     const orm = this.orm;
-    consumer.apply((_req: Request, _res: Response, next: NextFunction) => RequestContext.create(orm.em, next)).forRoutes('*path');
+    // MikroORM's own RequestContext, entered through its (TypeScript-private) async storage so that
+    // the fork can be lazy; should a MikroORM upgrade move that storage, requests fork eagerly again.
+    const storage = (RequestContext as unknown as { storage?: { run(context: RequestContext, next: () => void): void } }).storage;
+    consumer
+      .apply((_req: Request, _res: Response, next: NextFunction) =>
+        storage?.run ? storage.run(new RequestContext(new LazyForks(orm.em)), next) : RequestContext.create(orm.em, next),
+      )
+      .forRoutes('*path');
+  }
+}
+
+/**
+ * The request's EntityManager fork, made the first time the request asks for it: many protocol
+ * requests (public documents, token grants, introspection) never touch the unit of work, and
+ * forking costs more than serving them.
+ */
+class LazyForks extends Map<string, CoreEntityManager> {
+  private forking = false;
+
+  constructor(private readonly root: CoreEntityManager) {
+    super();
+  }
+
+  override get(name: string): CoreEntityManager | undefined {
+    let fork = super.get(name);
+    // While forking, MikroORM asks the context for the current manager: that is still the root
+    // (as when a context is created eagerly, before it is entered).
+    if (!fork && name === this.root.name && !this.forking) {
+      this.forking = true;
+      try {
+        fork = this.root.fork({ useContext: true });
+      } finally {
+        this.forking = false;
+      }
+      this.set(name, fork);
+    }
+    return fork;
   }
 }

@@ -6,6 +6,7 @@ import { withQueryParameters } from '#oauth/authorization/redirect-uri-builder.j
 import { ROOT_LOGGER } from '#platform/config/config.tokens.js';
 import { DomainError } from '#platform/errors/domain-error.js';
 import { classifyError } from '#platform/http/error-classification.js';
+import { requestLog } from '#platform/logging/request-logging.js';
 import { sendMessagePage } from './message.page.js';
 
 /**
@@ -26,7 +27,7 @@ export class PageExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof AuthorizationPageError) return sendMessagePage(res, exception.status, exception.title, exception.message);
     const classified = classifyError(exception);
-    if (classified.unexpected) (req.log ?? this.logger).error({ err: exception }, 'unhandled error');
+    if (classified.unexpected) requestLog(req, this.logger).error({ err: exception }, 'unhandled error');
     const title = classified.status === 404 ? 'Not found' : classified.status === 503 ? 'Temporarily unavailable' : classified.status >= 500 ? 'Something went wrong' : 'This request cannot be completed';
     const message = exception instanceof DomainError || exception instanceof HttpException ? classified.detail : 'Please try again later.';
     if (classified.status === 503) res.setHeader('Retry-After', '5');

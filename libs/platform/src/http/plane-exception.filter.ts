@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { classifyError } from './error-classification.js';
 import { type ErrorRenderer, renderError } from './error-renderer.js';
+import { requestLog } from '../logging/request-logging.js';
 
 /**
  * The single place where any exception becomes an HTTP answer on a plane. Unexpected failures
@@ -24,9 +25,9 @@ export class PlaneExceptionFilter implements ExceptionFilter {
 export function handleHttpError(exception: unknown, req: Request, res: Response, renderer: ErrorRenderer, logger: Logger): void {
   const classified = classifyError(exception);
   if (classified.unexpected) {
-    (req.log ?? logger).error({ err: exception }, 'unhandled error');
+    requestLog(req, logger).error({ err: exception }, 'unhandled error');
   } else if (classified.status === 503) {
-    (req.log ?? logger).warn({ reason: exception instanceof Error ? exception.message : String(exception) }, classified.code);
+    requestLog(req, logger).warn({ reason: exception instanceof Error ? exception.message : String(exception) }, classified.code);
   }
   if (res.headersSent) {
     res.destroy();

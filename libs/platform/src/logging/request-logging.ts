@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+import { performance } from 'node:perf_hooks';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Level, Logger } from 'pino';
 import { uuidv7 } from '../ids/uuidv7.js';
 
 export type PlaneName = 'auth' | 'admin';
@@ -36,43 +37,53 @@ function splitUrl(url: string | undefined): { path: string; queryKeys: string[] 
 /**
  * One JSON line per request: id, plane, tenant, method, path (no query values), status,
  * duration. Headers and bodies are never serialized. Health probes log at debug unless failing.
+ * Nothing is built for a line whose level is disabled: at `warn`, a successful request costs a
+ * request id and a listener.
  */
-export function createRequestLogger(logger: Logger, plane: PlaneName): HttpLogger {
-  return pinoHttp({
-    logger,
-    genReqId: requestIdFor,
-    customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
-    wrapSerializers: false,
-    quietReqLogger: true,
-    serializers: {
-      req: (req: IncomingMessage & { raw?: IncomingMessage }) => {
-        const raw = req.raw ?? req;
-        const { path, queryKeys } = splitUrl(raw.url);
-        const agent = raw.headers['user-agent'];
-        return {
-          method: raw.method,
-          path,
-          ...(queryKeys.length > 0 ? { query_keys: queryKeys } : {}),
-          remote_address: (raw as { ip?: string }).ip ?? raw.socket?.remoteAddress,
-          user_agent: typeof agent === 'string' ? agent.slice(0, 256) : undefined,
-        };
-      },
-      res: (res: ServerResponse & { raw?: ServerResponse }) => ({ status_code: (res.raw ?? res).statusCode }),
-      err: pinoHttpErrorSerializer,
-    },
-    customProps: (req) => ({ tenant: tenantFromPath(plane, splitUrl(req.url).path) }),
-    customLogLevel: (req, res, error) => {
-      // A 503 from readiness is the probe doing its job (shutdown, outage), not a server error.
-      if (splitUrl(req.url).path.startsWith('/health/')) return res.statusCode === 200 ? 'debug' : 'warn';
-      if (error || res.statusCode >= 500) return 'error';
-      return 'info';
-    },
-    customSuccessMessage: (req, res) => `${req.method} ${splitUrl(req.url).path} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${splitUrl(req.url).path} ${res.statusCode}`,
-  });
+export function createRequestLogger(logger: Logger, plane: PlaneName): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    const id = requestIdFor(req, res);
+    (req as Request & { id?: string }).id = id;
+    res.once('close', () => logCompletedRequest(logger, plane, req, res, id, started));
+    next();
+  };
 }
 
-/** Errors keep their type and message only: stacks and driver details stay out of request lines. */
-function pinoHttpErrorSerializer(error: Error): Record<string, unknown> {
-  return { type: error.name, message: error.message };
+function logCompletedRequest(logger: Logger, plane: PlaneName, req: Request, res: Response, id: string, started: number): void {
+  const { path, queryKeys } = splitUrl(req.originalUrl);
+  const aborted = !res.writableFinished;
+  const level = levelFor(path, res.statusCode, aborted);
+  if (!logger.isLevelEnabled(level)) return;
+  const agent = req.headers['user-agent'];
+  logger[level](
+    {
+      request_id: id,
+      tenant: tenantFromPath(plane, path),
+      req: {
+        method: req.method,
+        path,
+        ...(queryKeys.length > 0 ? { query_keys: queryKeys } : {}),
+        remote_address: req.ip ?? req.socket?.remoteAddress,
+        user_agent: typeof agent === 'string' ? agent.slice(0, 256) : undefined,
+      },
+      res: { status_code: res.statusCode },
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(aborted ? { aborted: true } : {}),
+    },
+    `${req.method} ${path} ${res.statusCode}${aborted ? ' (aborted)' : ''}`,
+  );
+}
+
+function levelFor(path: string, status: number, aborted: boolean): Level {
+  // A 503 from readiness is the probe doing its job (shutdown, outage), not a server error.
+  if (path.startsWith('/health/')) return status === 200 && !aborted ? 'debug' : 'warn';
+  if (status >= 500) return 'error';
+  return aborted ? 'warn' : 'info';
+}
+
+/** The request's logger for error lines, tagged with its request id. */
+export function requestLog(req: Request, logger: Logger): Logger {
+  const id = (req as Request & { id?: string }).id;
+  return id ? logger.child({ request_id: id }) : logger;
 }
