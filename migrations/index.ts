@@ -7,6 +7,7 @@ import { Migration20261129000400_oauth_grants } from './Migration20261129000400_
 import { Migration20261129000500_audit_events } from './Migration20261129000500_audit_events.js';
 import { Migration20261129000600_audit_queries } from './Migration20261129000600_audit_queries.js';
 import { Migration20261129000700_rate_limits } from './Migration20261129000700_rate_limits.js';
+import { Migration20261129000800_rate_limit_take } from './Migration20261129000800_rate_limit_take.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -21,4 +22,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000500_audit_events', class: Migration20261129000500_audit_events },
   { name: 'Migration20261129000600_audit_queries', class: Migration20261129000600_audit_queries },
   { name: 'Migration20261129000700_rate_limits', class: Migration20261129000700_rate_limits },
+  { name: 'Migration20261129000800_rate_limit_take', class: Migration20261129000800_rate_limit_take },
 ];

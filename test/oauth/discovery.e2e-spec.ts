@@ -57,6 +57,22 @@ describe('discovery and JWKS (SPEC §5.6, RFC 8414)', () => {
     expect(oauth.body).toEqual(oidc.body);
   });
 
+  it('answers from its in-memory copy with exactly what the route answers', async () => {
+    await seedTenant(planes, 'disco-copy');
+    const comparable = (response: request.Response) => {
+      const { date: _date, 'x-request-id': _id, ...headers } = response.headers;
+      return { status: response.status, headers, body: response.text };
+    };
+    for (const path of ['/t/disco-copy/.well-known/openid-configuration', '/t/disco-copy/jwks']) {
+      const first = await request(auth()).get(path).expect(200); // loads and caches the document
+      const copy = await request(auth()).get(path).expect(200); // served from the cached bytes
+      expect(comparable(copy)).toEqual(comparable(first));
+      expect(first.headers['cache-control']).toBe('public, max-age=300');
+      expect(first.headers['x-frame-options']).toBe('DENY');
+      expect(copy.headers['x-request-id']).toBeDefined();
+    }
+  });
+
   it('is usable by a certified relying-party library', async () => {
     const configuration = await client.discovery(new URL(`${origin}/t/disco`), 'any-client', undefined, undefined, { execute: [client.allowInsecureRequests] });
     expect(configuration.serverMetadata().issuer).toBe(`${origin}/t/disco`);

@@ -126,6 +126,24 @@ describe('rate limits (SPEC §8)', () => {
       await token(service).expect(200);
       await token(service).expect(429);
     });
+
+    it('admits exactly the limit when many requests arrive at once, on two replicas sharing the database', async () => {
+      // Concurrent hits on one bucket go to PostgreSQL in batches (one statement per batch per
+      // replica): the batch must admit only what is left, whatever the interleaving.
+      const burst = await seedClient(planes, tenant.id, { grantTypes: ['client_credentials'], scopes: ['api:read'] });
+      const replica = await startTestPlanes(database.url, LOW_LIMITS);
+      replica.clock.advance(planes.clock.now().getTime() - Date.now());
+      try {
+        const send = (app: TestPlanes) => request(app.auth.getHttpServer()).post('/t/limited-co/token').type('form').auth(burst.clientId, burst.clientSecret!).send({ grant_type: 'client_credentials' });
+        const answers = await Promise.all(Array.from({ length: 24 }, (_, index) => send(index % 2 === 0 ? planes : replica)));
+        const statuses = answers.map((answer) => answer.status).sort();
+        expect(statuses.filter((status) => status === 200)).toHaveLength(3);
+        expect(statuses.filter((status) => status === 429)).toHaveLength(21);
+        for (const refused of answers.filter((answer) => answer.status === 429)) expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      } finally {
+        await replica.close();
+      }
+    });
   });
 
   describe('admin API, per caller', () => {

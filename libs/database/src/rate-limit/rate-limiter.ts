@@ -8,33 +8,29 @@ import { Clock } from '#platform/time/clock.js';
 import { Sql } from '../sql.js';
 
 /**
- * GCRA in one statement: the bucket's theoretical arrival time (tat) moves one emission interval
- * forward per admitted request, and a request is admitted while that keeps tat within one period
- * of now. Refused requests change nothing, so a caller who keeps hammering is let through again
- * as soon as the rate allows. The row lock of the upsert makes it exact across replicas.
+ * GCRA: a bucket's theoretical arrival time (tat) moves one emission interval forward per
+ * admitted request, and a request is admitted while that keeps tat within one period of now.
+ * Refused requests change nothing, so a caller who keeps hammering is let through again as soon
+ * as the rate allows. `ot_rate_limit_take` (Migration20261129000800) takes a whole batch of hits
+ * under the bucket's row lock, which keeps the count exact across replicas.
  *
- * The statement commits asynchronously (`synchronous_commit` off for its own transaction only):
- * a busy client's bucket is one row that every request updates in turn, and waiting for each
- * commit's WAL flush while holding its lock would serialise them on the disk. A crash of
- * PostgreSQL can forget the last fraction of a second of counts; it can never lose or corrupt
- * anything else, since every other statement still commits synchronously.
- * Parameters: $1 bucket, $2 now, $3 emission interval (ms), $4 period (ms).
+ * It commits asynchronously (`synchronous_commit` off for its own transaction only): a busy
+ * client's bucket is one row that every batch updates in turn, and waiting for each commit's WAL
+ * flush while holding its lock would serialise them on the disk. A crash of PostgreSQL can forget
+ * the last fraction of a second of counts; every other statement still commits synchronously.
+ * Parameters: $1 bucket, $2 now, $3 emission interval (ms), $4 period (ms), $5 hits requested.
  */
-const HIT = `with relaxed as (select set_config('synchronous_commit', 'off', true) as setting),
-  previous as (select tat from rate_limit_buckets where bucket = $1),
-  granted as (
-    insert into rate_limit_buckets as b (bucket, tat) values ($1, $2::timestamptz + $3::float8 * interval '1 millisecond')
-    on conflict (bucket) do update set tat = greatest(b.tat, $2::timestamptz) + $3::float8 * interval '1 millisecond'
-     where greatest(b.tat, $2::timestamptz) + $3::float8 * interval '1 millisecond' <= $2::timestamptz + $4::float8 * interval '1 millisecond'
-    returning 1
-  )
-  select exists (select 1 from granted) as granted, (select (extract(epoch from tat) * 1000)::float8 from previous) as previous_tat_ms,
-         (select setting from relaxed) as commit_mode`;
+const TAKE = 'select admitted, tat_ms from ot_rate_limit_take($1, $2, $3, $4, $5)';
 
-interface HitRow {
-  granted: boolean;
-  /** Epoch milliseconds (the pool returns timestamps as text). */
-  previous_tat_ms: number | string | null;
+interface TakeRow {
+  admitted: number;
+  /** The bucket's tat afterwards, in epoch milliseconds (the pool returns timestamps as text). */
+  tat_ms: number | string;
+}
+
+interface Waiter {
+  resolve(waitSeconds: number): void;
+  reject(error: unknown): void;
 }
 
 /**
@@ -43,6 +39,9 @@ interface HitRow {
  */
 @Injectable()
 export class RateLimiter {
+  private readonly waiting = new Map<string, Waiter[]>();
+  private readonly inFlight = new Set<string>();
+
   constructor(
     private readonly sql: Sql,
     private readonly clock: Clock,
@@ -71,16 +70,40 @@ export class RateLimiter {
     if (longest) throw longest;
   }
 
-  /** 0 when admitted, otherwise the whole seconds until the next request would be. */
-  private async tryHit(bucket: string, rule: RateLimitRule): Promise<number> {
-    const now = this.clock.now();
-    const periodMs = rule.periodSeconds * 1000;
-    const emissionMs = periodMs / rule.limit;
-    const [row] = await this.sql.rows<HitRow>(HIT, [bucket, now, emissionMs, periodMs]);
-    if (row!.granted) return 0;
-    const previousTat = row!.previous_tat_ms === null ? now.getTime() : Number(row!.previous_tat_ms);
-    const admittedAt = previousTat + emissionMs - periodMs;
-    return Math.max(1, Math.ceil((admittedAt - now.getTime()) / 1000));
+  /**
+   * 0 when admitted, otherwise the whole seconds until the next request would be. Hits of one
+   * bucket that arrive while its previous statement is in flight wait for it and then go
+   * together, in arrival order, as one statement.
+   */
+  private tryHit(bucket: string, rule: RateLimitRule): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const queue = this.waiting.get(bucket);
+      if (queue) queue.push({ resolve, reject });
+      else this.waiting.set(bucket, [{ resolve, reject }]);
+      if (!this.inFlight.has(bucket)) void this.take(bucket, rule);
+    });
+  }
+
+  private async take(bucket: string, rule: RateLimitRule): Promise<void> {
+    const waiters = this.waiting.get(bucket);
+    if (!waiters) return;
+    this.waiting.delete(bucket);
+    this.inFlight.add(bucket);
+    try {
+      const now = this.clock.now().getTime();
+      const periodMs = rule.periodSeconds * 1000;
+      const emissionMs = periodMs / rule.limit;
+      const [row] = await this.sql.rows<TakeRow>(TAKE, [bucket, new Date(now), emissionMs, periodMs, waiters.length]);
+      const admitted = Number(row!.admitted);
+      const nextAdmissionMs = Number(row!.tat_ms) + emissionMs - periodMs;
+      const waitSeconds = Math.max(1, Math.ceil((nextAdmissionMs - now) / 1000));
+      waiters.forEach((waiter, index) => waiter.resolve(index < admitted ? 0 : waitSeconds));
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+    } finally {
+      this.inFlight.delete(bucket);
+      if (this.waiting.has(bucket)) void this.take(bucket, rule);
+    }
   }
 }
 

@@ -11,11 +11,11 @@ const CACHE_MS = 5_000;
 
 interface Cached {
   readonly at: number;
-  readonly body: string | null;
+  readonly body: Buffer | null;
 }
 
 /**
- * Discovery metadata and JWKS, serialized once and served from memory for a few seconds per
+ * Discovery metadata and JWKS, serialized and encoded once and served from memory for a few seconds per
  * tenant: the busiest documents of an identity provider, read by every client and resource
  * server. A missing issuer is remembered for the same few seconds (`null`).
  */
@@ -31,25 +31,39 @@ export class PublicDocuments {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The issuer's metadata as JSON, or null when there is no such issuer. */
-  metadata(slug: string): Promise<string | null> {
+  /** The issuer's metadata as UTF-8 JSON, or null when there is no such issuer. */
+  metadata(slug: string): Promise<Buffer | null> {
     return this.cached(this.metadataCache, slug, async () => {
       const issuer = await this.issuers.find(slug);
-      return issuer ? JSON.stringify(providerMetadata(issuer.url)) : null;
+      return issuer ? Buffer.from(JSON.stringify(providerMetadata(issuer.url))) : null;
     });
   }
 
-  jwks(slug: string): Promise<string | null> {
+  jwks(slug: string): Promise<Buffer | null> {
     return this.cached(this.jwksCache, slug, async () => {
       const issuer = await this.issuers.find(slug);
-      return issuer ? JSON.stringify(await this.keys.jwks(issuer.tenant.id)) : null;
+      return issuer ? Buffer.from(JSON.stringify(await this.keys.jwks(issuer.tenant.id))) : null;
     });
   }
 
-  private async cached(cache: Map<string, Cached>, slug: string, load: () => Promise<string | null>): Promise<string | null> {
+  /**
+   * The cached metadata or JWKS of an issuer while it is fresh, without any I/O; undefined when
+   * it must be loaded (or the issuer does not exist), which the regular route then does.
+   */
+  freshCopy(document: 'metadata' | 'jwks', slug: string): Buffer | undefined {
+    const hit = (document === 'metadata' ? this.metadataCache : this.jwksCache).get(slug);
+    if (!hit || hit.body === null || this.clock.now().getTime() - hit.at >= this.cacheMs()) return undefined;
+    return hit.body;
+  }
+
+  private cacheMs(): number {
+    return Math.min(CACHE_MS, this.config.signingKeys.cacheSeconds * 1000);
+  }
+
+  private async cached(cache: Map<string, Cached>, slug: string, load: () => Promise<Buffer | null>): Promise<Buffer | null> {
     const now = this.clock.now().getTime();
     const hit = cache.get(slug);
-    if (hit && now - hit.at < Math.min(CACHE_MS, this.config.signingKeys.cacheSeconds * 1000)) return hit.body;
+    if (hit && now - hit.at < this.cacheMs()) return hit.body;
     const body = await load();
     if (cache.size > 10_000) cache.clear();
     cache.set(slug, { at: now, body });

@@ -63,7 +63,8 @@ function requestMetrics(metrics: Metrics, plane: string): express.RequestHandler
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      // Routes answered before the router (public documents) name their pattern in res.locals.
+      const route = (req.route as { path?: string } | undefined)?.path ?? (res.locals.routePattern as string | undefined) ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ plane, method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ plane, method: req.method, route }, seconds);

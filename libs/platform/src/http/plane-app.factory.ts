@@ -23,7 +23,8 @@ export interface PlaneAppOptions {
   readonly renderer: ErrorRenderer;
   readonly headers?: Readonly<Record<string, string>>;
   readonly acceptFormBodies: boolean;
-  readonly beforeParsing?: readonly RequestHandler[];
+  /** Run after logging and headers, before body parsing and routing; given the app to reach its providers. */
+  readonly beforeParsing?: readonly RequestHandler[] | ((app: NestExpressApplication) => readonly RequestHandler[]);
 }
 
 /** Builds and initialises (but does not start listening) one plane's Nest application. */
@@ -34,6 +35,7 @@ export async function createPlaneApp(rootModule: DynamicModule, context: PlaneCo
     abortOnError: false,
     logger: new NestLoggerAdapter(logger),
   });
+  const beforeParsing = typeof options.beforeParsing === 'function' ? options.beforeParsing(app) : options.beforeParsing;
   configureHttpPlatform(app, {
     plane: options.plane,
     config: context.config,
@@ -42,7 +44,7 @@ export async function createPlaneApp(rootModule: DynamicModule, context: PlaneCo
     defaultHeaders: { ...BASE_SECURITY_HEADERS, ...options.headers },
     acceptFormBodies: options.acceptFormBodies,
     metrics: context.metrics,
-    ...(options.beforeParsing ? { beforeParsing: options.beforeParsing } : {}),
+    ...(beforeParsing ? { beforeParsing } : {}),
   });
   answerClientErrors(app.getHttpServer(), options.renderer);
   await app.init();
