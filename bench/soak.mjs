@@ -2,9 +2,12 @@
 // long time, watching the server's memory, its error answers and its latency. Not a test: it
 // reports; it does not pass or fail.
 //
-//   npm run build && node bench/soak.mjs                 # 10 minutes at 200 requests/s
-//   node bench/soak.mjs --minutes 2 --rate 100           # shorter, lighter
+//   npm run build && node bench/soak.mjs                 # 2 minutes' warm-up, then 10 measured, at 200 requests/s
+//   node bench/soak.mjs --minutes 2 --rate 100 --warmup-minutes 1   # shorter, lighter
 //
+// The warm-up runs the same traffic (JIT, the V8 heap reaching its working size, the pool and
+// caches filling); its answers are checked for errors but kept out of the latency figures, and
+// memory growth is read from the first measured minute to the last.
 // Each request is scheduled on a fixed clock (1/rate apart) whatever the answers do, and its
 // latency is counted from its scheduled time, so a stalled server shows up as latency instead of
 // silently lowering the offered load.
@@ -20,12 +23,14 @@ import { createTenant, createUsers } from './lib/seed.mjs';
 const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '10' },
+    'warmup-minutes': { type: 'string', default: '2' },
     rate: { type: 'string', default: '200' },
     users: { type: 'string', default: '200' },
     out: { type: 'string' },
   },
 });
 const MINUTES = Number(values.minutes);
+const WARMUP_MINUTES = Number(values['warmup-minutes']);
 const RATE = Number(values.rate);
 const USERS = Number(values.users);
 const BIN = join(ROOT, 'bin', 'opentrusty.js');
@@ -93,12 +98,14 @@ try {
   const sampler = setInterval(() => void sample(server.pid, ports.metrics).then((s) => samples.push(s)).catch(() => undefined), 5_000);
 
   const results = new Map(MIX.map(([kind]) => [kind, { latencies: [], statuses: {} }]));
-  const total = Math.round(MINUTES * 60 * RATE);
+  const warmupStatuses = {};
+  const warmupRequests = Math.round(WARMUP_MINUTES * 60 * RATE);
+  const total = warmupRequests + Math.round(MINUTES * 60 * RATE);
   const interval = 1000 / RATE;
   const started = performance.now();
   const inFlight = new Set();
   let picked = 0;
-  console.log(`soak: ${MINUTES} min at ${RATE} req/s = ${total} requests; report → ${OUT}`);
+  console.log(`soak: ${WARMUP_MINUTES} min warm-up + ${MINUTES} min at ${RATE} req/s = ${total} requests; report → ${OUT}`);
   for (let i = 0; i < total; i++) {
     const due = started + i * interval;
     const wait = due - performance.now();
@@ -112,20 +119,24 @@ try {
       })
       .catch(() => 'no-answer')
       .then((status) => {
-        const entry = results.get(kind);
-        entry.latencies.push(performance.now() - due);
-        entry.statuses[status] = (entry.statuses[status] ?? 0) + 1;
+        if (i < warmupRequests) {
+          warmupStatuses[status] = (warmupStatuses[status] ?? 0) + 1;
+        } else {
+          const entry = results.get(kind);
+          entry.latencies.push(performance.now() - due);
+          entry.statuses[status] = (entry.statuses[status] ?? 0) + 1;
+        }
         inFlight.delete(request);
       });
     inFlight.add(request);
     if (i % (RATE * 60) === 0 && i > 0) console.log(`  minute ${i / (RATE * 60)}: ${inFlight.size} in flight, rss ${mib(samples.at(-1)?.rss)} MiB`);
   }
   await Promise.all(inFlight);
-  const elapsed = (performance.now() - started) / 1000;
+  const elapsed = (performance.now() - started) / 1000 - WARMUP_MINUTES * 60;
   clearInterval(sampler);
   samples.push(await sample(server.pid, ports.metrics));
 
-  writeReport({ elapsed, results, samples, server });
+  writeReport({ elapsed, results, warmupStatuses, samples, server, measuredFrom: Date.now() - elapsed * 1000 });
 } finally {
   await server?.stop();
   await cleanup();
@@ -214,28 +225,30 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function writeReport({ elapsed, results, samples, server }) {
+function writeReport({ elapsed, results, warmupStatuses, samples, server, measuredFrom }) {
   const all = [...results.values()].flatMap((r) => r.latencies).sort((a, b) => a - b);
   const statuses = {};
   for (const r of results.values()) for (const [status, n] of Object.entries(r.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
-  const serverErrors = Object.entries(statuses).filter(([status]) => status === 'no-answer' || Number(status) >= 500).reduce((n, [, count]) => n + count, 0);
-  // Memory growth: the median of the second minute against the median of the last minute (the
-  // first minute is warm-up: JIT, pools and caches filling).
-  const t0 = samples[0]?.at ?? 0;
-  const window = (fromMin, toMin) => samples.filter((s) => s.at - t0 >= fromMin * 60_000 && s.at - t0 < toMin * 60_000);
-  const early = window(1, 2).length ? window(1, 2) : samples.slice(0, Math.max(1, Math.floor(samples.length / 5)));
-  const late = samples.slice(-Math.max(1, Math.round(60_000 / 5_000)));
+  const errorsIn = (counts) => Object.entries(counts).filter(([status]) => status === 'no-answer' || Number(status) >= 500).reduce((n, [, count]) => n + count, 0);
+  const serverErrors = errorsIn(statuses);
+  const warmupErrors = errorsIn(warmupStatuses);
+  // Memory growth: the median of the first measured minute against the median of the last minute.
+  const measured = samples.filter((s) => s.at >= measuredFrom);
+  const firstMinute = measured.filter((s) => s.at < measuredFrom + 60_000);
+  const early = firstMinute.length ? firstMinute : measured.slice(0, 1);
+  const late = measured.slice(-Math.max(1, Math.round(60_000 / 5_000)));
   const rssEarly = median(early.map((s) => s.rss));
   const rssLate = median(late.map((s) => s.rss));
   const heapEarly = median(early.map((s) => s.heapUsed).filter(Number.isFinite));
   const heapLate = median(late.map((s) => s.heapUsed).filter(Number.isFinite));
   const lines = [
-    `# Soak: ${MINUTES} min at ${RATE} requests/s`,
+    `# Soak: ${MINUTES} min at ${RATE} requests/s, after ${WARMUP_MINUTES} min of warm-up`,
     '',
     `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${mib(totalmem())} MiB; Node ${process.version}; server and load generator on the same machine, PostgreSQL local.`,
     `Mix: ${MIX.map(([k, s]) => `${k} ${Math.round(s * 100)}%`).join(', ')}; ${USERS} console users, one service account; rate limits raised so none refuses.`,
     '',
-    `Requests: ${all.length} in ${elapsed.toFixed(0)} s (${(all.length / elapsed).toFixed(1)}/s achieved); answers by status: ${JSON.stringify(statuses)}; **5xx or no answer: ${serverErrors}**.`,
+    `Warm-up: ${Object.values(warmupStatuses).reduce((a, b) => a + b, 0)} requests, answers by status ${JSON.stringify(warmupStatuses)}, 5xx or no answer: ${warmupErrors}.`,
+    `Measured: ${all.length} requests in ${elapsed.toFixed(0)} s (${(all.length / elapsed).toFixed(1)}/s achieved); answers by status: ${JSON.stringify(statuses)}; **5xx or no answer: ${serverErrors}**.`,
     '',
     '| kind | requests | p50 ms | p90 ms | p99 ms | max ms | statuses |',
     '|---|---|---|---|---|---|---|',
@@ -245,10 +258,10 @@ function writeReport({ elapsed, results, samples, server }) {
     }),
     `| all | ${all.length} | ${ms(percentile(all, 50))} | ${ms(percentile(all, 90))} | ${ms(percentile(all, 99))} | ${ms(all.at(-1))} | |`,
     '',
-    `Server memory (RSS, median of minute 2 → median of the last minute): ${mib(rssEarly)} → ${mib(rssLate)} MiB, **growth ${(((rssLate - rssEarly) / rssEarly) * 100).toFixed(1)}%**; V8 heap used ${mib(heapEarly)} → ${mib(heapLate)} MiB.`,
+    `Server memory (RSS, median of the first measured minute → median of the last minute): ${mib(rssEarly)} → ${mib(rssLate)} MiB, **growth ${(((rssLate - rssEarly) / rssEarly) * 100).toFixed(1)}%**; V8 heap used ${mib(heapEarly)} → ${mib(heapLate)} MiB.`,
     `Peak RSS ${mib(Math.max(...samples.map((s) => s.rss)))} MiB; event-loop lag p99 at the end ${ms((samples.at(-1)?.eventLoopLagP99 ?? NaN) * 1000)} ms; database pool at the end ${samples.at(-1)?.poolTotal} open, ${samples.at(-1)?.poolWaiting} waiting.`,
     '',
-    'RSS every minute (MiB): ' + samples.filter((_, i) => i % 12 === 0).map((s) => mib(s.rss)).join(', '),
+    `RSS every minute, warm-up included (MiB): ${samples.filter((_, i) => i % 12 === 0).map((s) => mib(s.rss)).join(', ')}`,
     '',
   ];
   const report = lines.join('\n');

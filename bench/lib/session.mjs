@@ -38,6 +38,7 @@ export function parseSettings(argv = process.argv.slice(2)) {
       'peer-program': { type: 'boolean', default: false },
       'rate-limit-variant': { type: 'boolean', default: true },
       'audit-variant': { type: 'boolean', default: true },
+      loads: { type: 'string' },
     },
   });
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
@@ -58,6 +59,7 @@ export function parseSettings(argv = process.argv.slice(2)) {
     peerProgram: values['peer-program'],
     rateLimitVariant: values['rate-limit-variant'],
     auditVariant: values['audit-variant'],
+    loads: values.loads ? values.loads.split(',').map((x) => x.trim()).filter(Boolean) : undefined,
   };
 }
 
