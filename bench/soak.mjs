@@ -99,6 +99,7 @@ try {
 
   const results = new Map(MIX.map(([kind]) => [kind, { latencies: [], statuses: {} }]));
   const warmupStatuses = {};
+  const byMinute = []; // latencies of every measured request, per minute of its scheduled time
   const warmupRequests = Math.round(WARMUP_MINUTES * 60 * RATE);
   const total = warmupRequests + Math.round(MINUTES * 60 * RATE);
   const interval = 1000 / RATE;
@@ -123,7 +124,10 @@ try {
           warmupStatuses[status] = (warmupStatuses[status] ?? 0) + 1;
         } else {
           const entry = results.get(kind);
-          entry.latencies.push(performance.now() - due);
+          const latency = performance.now() - due;
+          entry.latencies.push(latency);
+          const minute = Math.floor((i - warmupRequests) / (RATE * 60));
+          (byMinute[minute] ??= []).push(latency);
           entry.statuses[status] = (entry.statuses[status] ?? 0) + 1;
         }
         inFlight.delete(request);
@@ -136,7 +140,7 @@ try {
   clearInterval(sampler);
   samples.push(await sample(server.pid, ports.metrics));
 
-  writeReport({ elapsed, results, warmupStatuses, samples, server, measuredFrom: Date.now() - elapsed * 1000 });
+  writeReport({ elapsed, results, warmupStatuses, byMinute, samples, server, measuredFrom: Date.now() - elapsed * 1000 });
 } finally {
   await server?.stop();
   await cleanup();
@@ -197,8 +201,17 @@ async function sample(pid, metricsPort) {
     const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name}{`) === false && l.startsWith(`${name} `)));
     return line ? Number(line.split(' ').at(-1)) : undefined;
   };
+  // CPU time so far, in clock ticks: the whole machine (busy and idle) and the server process.
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const ticks = fields.map(Number);
+  const idle = ticks[3] + ticks[4];
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const own = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return {
     at: Date.now(),
+    machineBusy: total - idle,
+    machineTotal: total,
+    serverTicks: Number(own[11]) + Number(own[12]),
     rss,
     heapUsed: metric('opentrusty_nodejs_heap_size_used_bytes'),
     eventLoopLagP99: metric('opentrusty_nodejs_eventloop_lag_p99_seconds'),
@@ -225,7 +238,7 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function writeReport({ elapsed, results, warmupStatuses, samples, server, measuredFrom }) {
+function writeReport({ elapsed, results, warmupStatuses, byMinute, samples, server, measuredFrom }) {
   const all = [...results.values()].flatMap((r) => r.latencies).sort((a, b) => a - b);
   const statuses = {};
   for (const r of results.values()) for (const [status, n] of Object.entries(r.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
@@ -260,6 +273,22 @@ function writeReport({ elapsed, results, warmupStatuses, samples, server, measur
     '',
     `Server memory (RSS, median of the first measured minute → median of the last minute): ${mib(rssEarly)} → ${mib(rssLate)} MiB, **growth ${(((rssLate - rssEarly) / rssEarly) * 100).toFixed(1)}%**; V8 heap used ${mib(heapEarly)} → ${mib(heapLate)} MiB.`,
     `Peak RSS ${mib(Math.max(...samples.map((s) => s.rss)))} MiB; event-loop lag p99 at the end ${ms((samples.at(-1)?.eventLoopLagP99 ?? NaN) * 1000)} ms; database pool at the end ${samples.at(-1)?.poolTotal} open, ${samples.at(-1)?.poolWaiting} waiting.`,
+    '',
+    'Latency by measured minute (all kinds; a stall of the server or the machine shows as one bad minute):',
+    '',
+    '| minute | requests | p50 ms | p99 ms | max ms | machine busy (cores) | server process (cores) |',
+    '|---|---|---|---|---|---|---|',
+    ...byMinute.map((latencies, minute) => {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const from = measuredFrom + minute * 60_000;
+      const inMinute = samples.filter((x) => x.at >= from && x.at < from + 60_000);
+      const first = inMinute[0];
+      const last = inMinute.at(-1);
+      const cores = availableParallelism();
+      const busy = first && last && last.machineTotal > first.machineTotal ? (((last.machineBusy - first.machineBusy) / (last.machineTotal - first.machineTotal)) * cores).toFixed(2) : '?';
+      const server = first && last && last.at > first.at ? ((last.serverTicks - first.serverTicks) / 100 / ((last.at - first.at) / 1000)).toFixed(2) : '?';
+      return `| ${minute + 1} | ${sorted.length} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 99))} | ${ms(sorted.at(-1))} | ${busy} | ${server} |`;
+    }),
     '',
     `RSS every minute, warm-up included (MiB): ${samples.filter((_, i) => i % 12 === 0).map((s) => mib(s.rss)).join(', ')}`,
     '',
