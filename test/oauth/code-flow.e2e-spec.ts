@@ -99,6 +99,7 @@ describe('RP-initiated logout', () => {
   let database: TestDatabase;
   let planes: ListeningPlanes;
   let user: SeededUser;
+  let otherUser: SeededUser;
   let config: client.Configuration;
   const AFTER = 'http://127.0.0.1:9999/signed-out';
 
@@ -107,6 +108,7 @@ describe('RP-initiated logout', () => {
     planes = await startListeningPlanes(database.url);
     const tenant = await seedTenant(planes, 'logout-co');
     user = await seedUser(planes, tenant, 'ada@logout-co.example', ['tenant_member']);
+    otherUser = await seedUser(planes, tenant, 'eve@logout-co.example', ['tenant_member']);
     const rp = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT], postLogoutRedirectUris: [AFTER], firstParty: true });
     config = await client.discovery(new URL(`${planes.authOrigin}/t/logout-co`), rp.clientId, undefined, client.ClientSecretBasic(rp.clientSecret!), { execute: [client.allowInsecureRequests] });
   });
@@ -116,9 +118,9 @@ describe('RP-initiated logout', () => {
     await database.drop();
   });
 
-  async function signedIn(scope: string) {
+  async function signedIn(scope: string, who: SeededUser = user) {
     const agent = new UserAgent();
-    const flow = await runCodeFlow(config, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope });
+    const flow = await runCodeFlow(config, agent, { email: who.email, password: PASSWORD }, { redirectUri: REDIRECT, scope });
     const tokens = await client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state });
     return { agent, tokens };
   }
@@ -145,6 +147,31 @@ describe('RP-initiated logout', () => {
     // The next authorization needs a new sign-in.
     const again = await runCodeFlow(config, online.agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope: 'openid' });
     expect(again.sawLogin).toBe(true);
+  });
+
+  it('asks for confirmation when the id_token_hint names someone else than the signed-in user', async () => {
+    const victim = await signedIn('openid');
+    const attacker = await signedIn('openid', otherUser);
+    const logoutUrl = client.buildEndSessionUrl(config, { id_token_hint: attacker.tokens.id_token!, post_logout_redirect_uri: AFTER, state: 'x' });
+    const page = await victim.agent.get(logoutUrl.toString());
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Sign out?');
+    expect(victim.agent.cookie('opentrusty_session')).toBeDefined();
+    await expect(client.refreshTokenGrant(config, victim.tokens.refresh_token!)).resolves.toBeDefined();
+    // The session is still there: the next authorization needs no sign-in.
+    expect((await runCodeFlow(config, victim.agent, null, { redirectUri: REDIRECT, scope: 'openid' })).sawLogin).toBe(false);
+
+    // Confirming on the page returns to the hint's client's registered URI.
+    const { hiddenField } = await import('../support/user-agent.js');
+    const confirmed = await victim.agent.postForm(`${planes.authOrigin}/t/logout-co/logout`, {
+      csrf_token: hiddenField(page.body, 'csrf_token'),
+      post_logout_redirect_uri: hiddenField(page.body, 'post_logout_redirect_uri'),
+      state: hiddenField(page.body, 'state'),
+      client_id: hiddenField(page.body, 'client_id'),
+    });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.location).toBe(`${AFTER}?state=x`);
+    expect(victim.agent.cookie('opentrusty_session')).toBeUndefined();
   });
 
   it('asks for confirmation without an id_token_hint, and refuses unregistered post-logout URIs', async () => {

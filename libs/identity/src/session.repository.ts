@@ -42,14 +42,14 @@ export class SessionRepository {
    */
   async start(row: NewSession, replacingTokenHash: string | null, audit: readonly unknown[]): Promise<void> {
     await this.sql.run(
-      `with ended as (delete from sessions where token_hash = ? and plane = ?),
+      `with ended as (delete from sessions where token_hash = ? and plane = ? and tenant_id = ?),
        started as (
          insert into sessions (id, tenant_id, user_id, plane, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        )
        insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
       [
-        replacingTokenHash, row.plane,
+        replacingTokenHash, row.plane, row.tenant,
         row.id, row.tenant, row.user, row.plane, row.tokenHash, row.createdAt, row.lastSeenAt, row.expiresAt, row.ip, row.userAgent,
         ...audit,
       ],

@@ -24,6 +24,9 @@ import { isUuid } from '#platform/ids/uuidv7.js';
 import { Inject } from '@nestjs/common';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
+import type { ConsentPageModel } from '../pages/consent.page.js';
+import type { InteractionPageModel } from '../pages/interaction-page.model.js';
+import type { LoginPageModel } from '../pages/login.page.js';
 import { SignedInUser } from '../session/signed-in-user.js';
 
 /** Where the browser goes next, or which page it sees. */
@@ -32,25 +35,10 @@ export type FlowStep =
   | { readonly kind: 'login'; readonly page: LoginView }
   | { readonly kind: 'consent'; readonly page: ConsentView };
 
-export interface InteractionView {
-  readonly slug: string;
-  readonly tenantName: string;
-  readonly clientName: string;
-  readonly handle: string;
-  readonly csrfToken: string;
-  readonly redirectUri: string;
-}
-
-export interface LoginView extends InteractionView {
-  readonly email?: string;
-  readonly error?: string;
-  readonly status?: number;
-  readonly retryAfterSeconds?: number;
-}
-
-export interface ConsentView extends InteractionView {
-  readonly scopes: readonly string[];
-}
+/** The pages' models are what the flow produces. */
+export type InteractionView = InteractionPageModel;
+export type LoginView = LoginPageModel;
+export type ConsentView = ConsentPageModel;
 
 export interface SignInResult {
   readonly step: FlowStep;

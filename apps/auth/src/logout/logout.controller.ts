@@ -14,9 +14,9 @@ import { PageExceptionFilter } from '../pages/page-exception.filter.js';
 import { AuthCookies } from '../session/auth-cookies.js';
 
 /**
- * RP-initiated logout (`end_session_endpoint`). With a valid id_token_hint the session ends at
- * once; without one the user confirms on a page first, so a third-party site cannot sign users
- * out silently.
+ * RP-initiated logout (`end_session_endpoint`). With a valid id_token_hint naming the signed-in
+ * user the session ends at once; otherwise the user confirms on a page first, so a third-party
+ * site cannot sign users out silently (not even with an ID token of its own).
  */
 @Controller('t/:slug')
 @UseFilters(PageExceptionFilter)
@@ -36,14 +36,14 @@ export class LogoutController {
     const issuer = await this.issuers.resolve(slug);
     const parameters = oauthParameters(req.query);
     const request = await this.logout.validate(issuer, parameters);
-    if (request.hinted) return this.finish(issuer, request.returnTo, req, res);
+    if (await this.logout.endsWithoutAsking(issuer, request, this.cookies.session(req))) return this.finish(issuer, request.returnTo, req, res);
     const secret = this.cookies.browserSecret(req, res, slug);
     sendLogoutConfirmation(res, {
       slug,
       tenantName: issuer.tenant.name,
       csrfToken: logoutFormToken(secret),
       formTargets: request.returnTo ? [originOf(request.returnTo)] : [],
-      hidden: { post_logout_redirect_uri: parameters.post_logout_redirect_uri, state: parameters.state, client_id: parameters.client_id },
+      hidden: { post_logout_redirect_uri: parameters.post_logout_redirect_uri, state: parameters.state, client_id: request.clientId },
     });
   }
 

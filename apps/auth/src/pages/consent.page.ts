@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { html, originOf, sendPage } from './html.js';
+import type { InteractionPageModel } from './interaction-page.model.js';
 
 const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   openid: 'Know who you are',
@@ -8,13 +9,7 @@ const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   offline_access: 'Stay connected when you are not using it',
 };
 
-export interface ConsentPageModel {
-  readonly slug: string;
-  readonly tenantName: string;
-  readonly clientName: string;
-  readonly handle: string;
-  readonly csrfToken: string;
-  readonly redirectUri: string;
+export interface ConsentPageModel extends InteractionPageModel {
   readonly scopes: readonly string[];
 }
 

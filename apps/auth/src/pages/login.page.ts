@@ -1,13 +1,8 @@
 import type { Response } from 'express';
 import { html, originOf, sendPage } from './html.js';
+import type { InteractionPageModel } from './interaction-page.model.js';
 
-export interface LoginPageModel {
-  readonly slug: string;
-  readonly tenantName: string;
-  readonly clientName: string;
-  readonly handle: string;
-  readonly csrfToken: string;
-  readonly redirectUri: string;
+export interface LoginPageModel extends InteractionPageModel {
   readonly email?: string;
   readonly error?: string;
   readonly status?: number;

@@ -81,7 +81,7 @@ export class AuthorizationCodeRepository {
          update oauth_authorization_codes c set consumed_at = ?
           where c.code_hash = ? and c.tenant_id = ? and c.client_id = ? and c.consumed_at is null and c.expires_at > ?
             and c.redirect_uri = ? and c.code_challenge = ?
-            and exists (select 1 from users u where u.id = c.user_id and u.status = 'active')
+            and exists (select 1 from users u where u.id = c.user_id and u.tenant_id = c.tenant_id and u.status = 'active')
           returning c.id, c.user_id, c.session_id, c.scope, c.nonce, c.auth_time, c.tenant_id, c.client_id
        ),
        access as (

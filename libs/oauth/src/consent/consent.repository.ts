@@ -29,6 +29,7 @@ export class ConsentRepository {
             set scopes = (select jsonb_agg(scope order by scope)
                             from (select jsonb_array_elements_text(o.scopes) union select jsonb_array_elements_text(excluded.scopes)) as granted(scope)),
                 updated_at = excluded.updated_at
+          where o.tenant_id = excluded.tenant_id
        )
        insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
       [uuidv7(), tenantId, userId, clientId, JSON.stringify([...new Set(scopes)].sort()), at, at, ...audit],

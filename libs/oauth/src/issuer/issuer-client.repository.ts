@@ -3,24 +3,13 @@ import { Sql } from '#database/sql.js';
 import type { InteractionRow } from '../authorization/interaction.repository.js';
 import type { AuthorizationRequest } from '../authorization/interaction.entity.js';
 import type { ClientStatus, ClientType, GrantType, TokenEndpointAuthMethod } from '../clients/oauth-client.entity.js';
+import type { ClientSettings } from '../clients/oauth-client.factory.js';
 
-/** A client as the protocol endpoints need it, read together with its issuer's tenant. */
-export interface RegisteredClient {
+/** A client as the protocol endpoints need it (its settings, id and secret hash), read together with its issuer's tenant. */
+export interface RegisteredClient extends ClientSettings {
   readonly id: string;
   readonly tenantId: string;
-  readonly name: string;
-  readonly type: ClientType;
-  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   readonly secretHash: string | null;
-  readonly redirectUris: readonly string[];
-  readonly postLogoutRedirectUris: readonly string[];
-  readonly grantTypes: readonly GrantType[];
-  readonly scopes: readonly string[];
-  readonly firstParty: boolean;
-  readonly accessTokenTtlSeconds: number;
-  readonly refreshTokenTtlSeconds: number;
-  readonly idTokenSignedResponseAlg: 'RS256' | 'ES256';
-  readonly status: ClientStatus;
 }
 
 export interface IssuerAndClient {
@@ -99,7 +88,7 @@ export class IssuerClientRepository {
          from tenants t
          left join oauth_interactions i on i.tenant_id = t.id and i.handle_hash = ? and i.expires_at > ?
          left join oauth_clients c on c.tenant_id = t.id and c.deleted_at is null
-               and c.id = case when i.request->>'clientId' ~ '^[0-9a-fA-F-]{36}$' then (i.request->>'clientId')::uuid end
+               and c.id = case when i.request->>'clientId' ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then (i.request->>'clientId')::uuid end
         where t.slug = ? and t.deleted_at is null`,
       [handleHash, now, slug],
     );

@@ -16,10 +16,10 @@ import { TokenRepository } from '../tokens/token.repository.js';
 export interface LogoutRequest {
   /** Where to send the browser afterwards (a registered post-logout redirect URI, with `state`), if any. */
   readonly returnTo: string | undefined;
-  /** Whether an ID token of this issuer vouches for the request (no confirmation needed). */
-  readonly hinted: boolean;
-  /** The user the ID token names. */
+  /** The user an ID token of this issuer (the id_token_hint) names, if one came with the request. */
   readonly hintSubject: string | undefined;
+  /** The client the request is for: the hint's audience, or the `client_id` parameter. */
+  readonly clientId: string | undefined;
 }
 
 const BAD_REQUEST = (message: string) => new AuthorizationPageError(400, 'Invalid sign-out request', message);
@@ -54,7 +54,19 @@ export class LogoutService {
       }
       returnTo = withQueryParameters(parameters.post_logout_redirect_uri, { state: parameters.state });
     }
-    return { returnTo, hinted: hint !== undefined, hintSubject: hint?.subject };
+    return { returnTo, hintSubject: hint?.subject, clientId };
+  }
+
+  /**
+   * RP-Initiated Logout §2: the user must be asked unless the ID token belongs to the browser's
+   * session here. So the session ends at once only for a hint naming the session's own user (or
+   * when there is no session to end); anyone else's ID token leads to the confirmation page.
+   */
+  async endsWithoutAsking(issuer: Issuer, request: LogoutRequest, sessionToken: string | undefined): Promise<boolean> {
+    if (request.hintSubject === undefined) return false;
+    if (!sessionToken) return true;
+    const session = await this.sessions.resume(sessionToken, 'auth');
+    return !session || session.tenant.id !== issuer.tenant.id || session.user.id === request.hintSubject;
   }
 
   /** Ends the browser's session with this issuer, if it has one. */

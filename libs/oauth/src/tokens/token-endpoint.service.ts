@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RateLimiter } from '#database/rate-limit/rate-limiter.js';
+import { currentRequestMeta } from '#platform/context/request-meta.js';
 import { ClientAuthenticator } from '../clients/client-authenticator.js';
 import { required, type OAuthParameters } from '../http/form-parameters.js';
 import { OAuthError } from '../oauth-error.js';
@@ -12,6 +13,8 @@ import type { TokenResponse } from './token-response.js';
  * The token endpoint (RFC 6749 §3.2): authenticate the client, count the request against the
  * client's rate limit, then hand it to its grant. The limit is counted only once the client has
  * proved who it is, so nobody can use up another client's allowance with its public client_id.
+ * A public client proves nothing but its id, so its allowance is counted per client address: a
+ * stranger who knows a browser app's client_id spends only their own.
  */
 @Injectable()
 export class TokenEndpointService {
@@ -25,7 +28,7 @@ export class TokenEndpointService {
 
   async issue(slug: string, authorization: string | undefined, parameters: OAuthParameters): Promise<TokenResponse> {
     const { issuer, client } = await this.clients.authenticate(slug, authorization, parameters, { allowPublic: true });
-    await this.rateLimiter.hit('tokenPerClient', client.id);
+    await this.rateLimiter.hit('tokenPerClient', rateLimitSubject(client.id, client.tokenEndpointAuthMethod));
     const grantType = required(parameters, 'grant_type');
     switch (grantType) {
       case 'authorization_code':
@@ -38,4 +41,8 @@ export class TokenEndpointService {
         throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
     }
   }
+}
+
+function rateLimitSubject(clientId: string, method: string): string {
+  return method === 'none' ? `${clientId}:${currentRequestMeta().ip ?? 'unknown'}` : clientId;
 }

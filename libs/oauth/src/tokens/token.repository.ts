@@ -94,8 +94,8 @@ export class TokenRepository {
               (a.revoked_at is null and a.expires_at > ? and c.status = 'active' and c.deleted_at is null
                and (a.user_id is null or u.status = 'active')) as active
          from oauth_access_tokens a
-         join oauth_clients c on c.id = a.client_id
-         left join users u on u.id = a.user_id
+         join oauth_clients c on c.id = a.client_id and c.tenant_id = a.tenant_id
+         left join users u on u.id = a.user_id and u.tenant_id = a.tenant_id
         where a.token_hash = ? and a.tenant_id = ?`,
       [now, tokenHash, tenantId],
     );
@@ -108,8 +108,8 @@ export class TokenRepository {
               (r.revoked_at is null and r.rotated_at is null and r.expires_at > ? and c.status = 'active' and c.deleted_at is null
                and u.status = 'active') as active
          from oauth_refresh_tokens r
-         join oauth_clients c on c.id = r.client_id
-         join users u on u.id = r.user_id
+         join oauth_clients c on c.id = r.client_id and c.tenant_id = r.tenant_id
+         join users u on u.id = r.user_id and u.tenant_id = r.tenant_id
         where r.token_hash = ? and r.tenant_id = ?`,
       [now, tokenHash, tenantId],
     );
@@ -129,7 +129,7 @@ export class TokenRepository {
          update oauth_refresh_tokens r set rotated_at = ?
           where r.token_hash = ? and r.tenant_id = ? and r.client_id = ?
             and r.rotated_at is null and r.revoked_at is null and r.expires_at > ?
-            and exists (select 1 from users u where u.id = r.user_id and u.status = 'active')
+            and exists (select 1 from users u where u.id = r.user_id and u.tenant_id = r.tenant_id and u.status = 'active')
             and (?::text is null or string_to_array(?::text, ' ') <@ string_to_array(r.scope, ' '))
           returning r.*
        ),
