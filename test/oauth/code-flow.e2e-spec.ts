@@ -5,7 +5,7 @@ import { runCodeFlow } from '../support/code-flow.js';
 import { seedClient, type SeededClient } from '../support/oauth-clients.js';
 import { type ListeningPlanes, startListeningPlanes } from '../support/test-planes.js';
 import { createMigratedDatabase, type TestDatabase } from '../support/test-database.js';
-import { UserAgent } from '../support/user-agent.js';
+import { hiddenField, UserAgent } from '../support/user-agent.js';
 
 const REDIRECT = 'http://127.0.0.1:9999/callback';
 
@@ -92,6 +92,74 @@ describe('authorization code flow with a certified relying party (openid-client)
     });
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  describe('sign-in and consent pages belong to the browser that started them', () => {
+    const startAuthorization = async (agent: UserAgent, scope: string) => {
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT,
+        scope,
+        code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        state: client.randomState(),
+      });
+      const response = await agent.get(url.toString());
+      expect(response.location).toBeDefined();
+      return new URL(response.location!);
+    };
+
+    it('refuses the sign-in page to another browser and a sign-in without the page’s CSRF token', async () => {
+      const owner = new UserAgent();
+      const loginUrl = await startAuthorization(owner, 'openid');
+      expect(loginUrl.pathname).toBe('/t/flow-co/login');
+      const handle = loginUrl.searchParams.get('interaction')!;
+
+      // Another browser (no cookie, or its own) holding the same link gets the expired page.
+      expect((await new UserAgent().get(loginUrl.toString())).status).toBe(400);
+      const stranger = new UserAgent();
+      await startAuthorization(stranger, 'openid');
+      expect((await stranger.get(loginUrl.toString())).status).toBe(400);
+      const strangerPost = await stranger.postForm(`${loginUrl.origin}${loginUrl.pathname}`, { interaction: handle, csrf_token: 'x', email: user.email, password: PASSWORD });
+      expect(strangerPost.status).toBe(400);
+
+      // The right browser with a wrong form token: 403, and no session.
+      const page = await owner.get(loginUrl.toString());
+      expect(page.status).toBe(200);
+      const forged = await owner.postForm(`${loginUrl.origin}${loginUrl.pathname}`, { interaction: handle, csrf_token: 'forged', email: user.email, password: PASSWORD });
+      expect(forged.status).toBe(403);
+      expect(owner.cookie('opentrusty_session')).toBeUndefined();
+    });
+
+    it('refuses the consent page to another browser and a decision without its CSRF token', async () => {
+      const owner = new UserAgent();
+      const loginUrl = await startAuthorization(owner, 'openid api:write');
+      const page = await owner.get(loginUrl.toString());
+      const signedIn = await owner.postForm(`${loginUrl.origin}${loginUrl.pathname}`, {
+        interaction: hiddenField(page.body, 'interaction'), csrf_token: hiddenField(page.body, 'csrf_token'), email: user.email, password: PASSWORD,
+      });
+      const consentUrl = new URL(signedIn.location!);
+      expect(consentUrl.pathname).toBe('/t/flow-co/consent');
+      const handle = consentUrl.searchParams.get('interaction')!;
+
+      expect((await new UserAgent().get(consentUrl.toString())).status).toBe(400);
+      const forged = await owner.postForm(`${consentUrl.origin}${consentUrl.pathname}`, { interaction: handle, csrf_token: 'forged', decision: 'allow' });
+      expect(forged.status).toBe(403);
+      // The page still works for its browser: nothing was decided.
+      const consent = await owner.get(consentUrl.toString());
+      expect(consent.status).toBe(200);
+      const allowed = await owner.postForm(`${consentUrl.origin}${consentUrl.pathname}`, { interaction: handle, csrf_token: hiddenField(consent.body, 'csrf_token'), decision: 'allow' });
+      expect(allowed.location).toMatch(new RegExp(`^${REDIRECT}\\?code=`));
+    });
+
+    it('remembers the union of granted scopes, so a narrower or equal request skips consent', async () => {
+      const agent = new UserAgent();
+      const fresh = await seedUser(planes, tenant, 'scopes@flow-co.example', ['tenant_member']);
+      const credentials = { email: fresh.email, password: PASSWORD };
+      expect((await runCodeFlow(config, agent, credentials, { redirectUri: REDIRECT, scope: 'openid api:read' })).sawConsent).toBe(true);
+      expect((await runCodeFlow(config, agent, credentials, { redirectUri: REDIRECT, scope: 'openid email' })).sawConsent).toBe(true);
+      expect((await runCodeFlow(config, agent, credentials, { redirectUri: REDIRECT, scope: 'openid api:read email' })).sawConsent).toBe(false);
+      expect((await runCodeFlow(config, agent, credentials, { redirectUri: REDIRECT, scope: 'api:read' })).sawConsent).toBe(false);
+    });
   });
 });
 
