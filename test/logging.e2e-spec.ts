@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import request from 'supertest';
-import { startTestPlanes, type TestPlanes } from './support/test-planes.js';
+import { type ListeningPlanes, startListeningPlanes, startTestPlanes, type TestPlanes } from './support/test-planes.js';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.js';
 
 describe('request logging', () => {
@@ -59,5 +61,36 @@ describe('request logging', () => {
     planes.lifecycle.beginShutdown();
     const failing = await request(planes.auth.getHttpServer()).get('/health/ready').expect(503);
     expect(lineFor(failing.headers['x-request-id']!)?.level).toBe('warn');
+  });
+});
+
+describe('request logging of abandoned requests', () => {
+  let database: TestDatabase;
+  let planes: ListeningPlanes;
+
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+    planes = await startListeningPlanes(database.url);
+  });
+
+  afterAll(async () => {
+    await planes.close();
+    await database.drop();
+  });
+
+  it('writes one line, marked aborted, for a request the client gave up on in the middle of its body', async () => {
+    const { hostname, port } = new URL(planes.authOrigin);
+    const requestId = 'abandoned-before-answer-1';
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    // Half a form body: the server is still reading it when the client leaves.
+    socket.write(`POST /t/acme/token HTTP/1.1\r\nHost: ${hostname}\r\nX-Request-Id: ${requestId}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    for (let wait = 0; wait < 50 && !planes.logs.some((line) => line.request_id === requestId); wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines = planes.logs.filter((line) => line.request_id === requestId && line.res !== undefined);
+    expect(lines).toHaveLength(1);
+    // The body parser answers the broken request with 400, which the client never receives.
+    expect(lines[0]).toMatchObject({ level: 'warn', aborted: true, res: { status_code: 400 }, msg: 'POST /t/acme/token 400 (aborted)' });
   });
 });

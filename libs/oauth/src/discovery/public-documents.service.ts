@@ -8,6 +8,7 @@ import { providerMetadata } from './provider-metadata.js';
 
 /** SPEC §1: public documents may be cached for a few seconds; nothing else may. */
 const CACHE_MS = 5_000;
+const MAX_ENTRIES = 10_000;
 
 interface Cached {
   readonly at: number;
@@ -65,7 +66,10 @@ export class PublicDocuments {
     const hit = cache.get(slug);
     if (hit && now - hit.at < this.cacheMs()) return hit.body;
     const body = await load();
-    if (cache.size > 10_000) cache.clear();
+    // Bounded: the oldest entry goes first (Map keeps insertion order; a refresh re-inserts), so
+    // requests for random slugs cannot flush the documents of real issuers all at once.
+    cache.delete(slug);
+    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
     cache.set(slug, { at: now, body });
     return body;
   }

@@ -53,6 +53,8 @@ export function createRequestLogger(logger: Logger, plane: PlaneName): RequestHa
 function logCompletedRequest(logger: Logger, plane: PlaneName, req: Request, res: Response, id: string, started: number): void {
   const { path, queryKeys } = splitUrl(req.originalUrl);
   const aborted = !res.writableFinished;
+  // A request the client abandoned before any answer has no status; 200 would be a lie.
+  const status = res.headersSent ? res.statusCode : null;
   const level = levelFor(path, res.statusCode, aborted);
   if (!logger.isLevelEnabled(level)) return;
   const agent = req.headers['user-agent'];
@@ -67,11 +69,11 @@ function logCompletedRequest(logger: Logger, plane: PlaneName, req: Request, res
         remote_address: req.ip ?? req.socket?.remoteAddress,
         user_agent: typeof agent === 'string' ? agent.slice(0, 256) : undefined,
       },
-      res: { status_code: res.statusCode },
+      res: { status_code: status },
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
       ...(aborted ? { aborted: true } : {}),
     },
-    `${req.method} ${path} ${res.statusCode}${aborted ? ' (aborted)' : ''}`,
+    `${req.method} ${path} ${status ?? '-'}${aborted ? ' (aborted)' : ''}`,
   );
 }
 
