@@ -33,6 +33,13 @@ describe('authorization code flow with a certified relying party (openid-client)
     await database.drop();
   });
 
+  /** The audit events with this action about this target. */
+  const eventsAbout = async (action: string, targetId: string) =>
+    planes.orm.em.fork().execute<{ outcome: string; actor_id: string; metadata: Record<string, unknown> }[]>(
+      'select outcome, actor_id, metadata from audit_events where action = ? and target_id = ?', [action, targetId]);
+  const familyOf = async (refreshToken: string) =>
+    (await planes.orm.em.fork().execute<{ family_id: string }[]>('select family_id from oauth_refresh_tokens where token_hash = encode(sha256(convert_to(?, \'UTF8\')), \'hex\')', [refreshToken]))[0]!.family_id;
+
   it('signs in, consents, and exchanges the code for validated tokens; then userinfo, refresh, introspection, revocation', async () => {
     const agent = new UserAgent();
     const flow = await runCodeFlow(config, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
@@ -59,9 +66,13 @@ describe('authorization code flow with a certified relying party (openid-client)
     const introspected = await client.tokenIntrospection(config, refreshed.access_token);
     expect(introspected).toMatchObject({ active: true, sub: user.id, client_id: rpClient.clientId, token_type: 'Bearer' });
 
+    const family = await familyOf(refreshed.refresh_token!);
     await client.tokenRevocation(config, refreshed.refresh_token!);
     expect((await client.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
     await expect(client.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Revoking it again answers 200 (RFC 7009) but records nothing: nothing changed.
+    await client.tokenRevocation(config, refreshed.refresh_token!);
+    expect(await eventsAbout('token.revoked', family)).toEqual([expect.objectContaining({ outcome: 'success', actor_id: rpClient.clientId })]);
   });
 
   it('remembers consent: the second authorization of the same scopes shows neither page', async () => {
@@ -81,6 +92,9 @@ describe('authorization code flow with a certified relying party (openid-client)
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(client.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await client.tokenIntrospection(config, rotated.access_token)).active).toBe(false);
+    expect(await eventsAbout('token.reuse_detected', await familyOf(tokens.refresh_token!))).toEqual([
+      { outcome: 'failure', actor_id: rpClient.clientId, metadata: { grant_type: 'refresh_token' } },
+    ]);
   });
 
   it('refuses a second redemption of a code and revokes the tokens it produced', async () => {
@@ -92,6 +106,10 @@ describe('authorization code flow with a certified relying party (openid-client)
     });
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const codeId = (await planes.orm.em.fork().execute<{ grant_id: string }[]>('select grant_id from oauth_access_tokens where token_hash = encode(sha256(convert_to(?, \'UTF8\')), \'hex\')', [tokens.access_token]))[0]!.grant_id;
+    expect(await eventsAbout('token.reuse_detected', codeId)).toEqual([
+      { outcome: 'failure', actor_id: rpClient.clientId, metadata: { grant_type: 'authorization_code' } },
+    ]);
   });
 
   describe('sign-in and consent pages belong to the browser that started them', () => {

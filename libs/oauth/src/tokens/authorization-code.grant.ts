@@ -12,6 +12,7 @@ import { IdTokenService } from './id-token.service.js';
 import { hashOpaqueToken, isWellFormedOpaqueToken, newOpaqueToken } from './opaque-token.js';
 import { isWellFormedCodeVerifier, s256 } from './pkce.js';
 import { TokenRepository } from './token.repository.js';
+import { reuseDetectedEvent } from './reuse-detected.js';
 import type { TokenResponse } from './token-response.js';
 
 /**
@@ -63,19 +64,8 @@ export class AuthorizationCodeGrant {
     if (!redeemed) {
       const replayed = await this.codes.findConsumed(issuer.tenant.id, client.id, codeHash);
       if (replayed) {
-        await this.tokens.revokeGrant(
-          issuer.tenant.id,
-          replayed.id,
-          now,
-          this.audit.values({
-            action: 'token.reuse_detected',
-            tenantId: issuer.tenant.id,
-            actor: { type: 'client', id: client.id },
-            target: { type: 'authorization_code', id: replayed.id },
-            outcome: 'failure',
-            metadata: { grant_type: 'authorization_code' },
-          }),
-        );
+        const event = reuseDetectedEvent(issuer.tenant.id, client.id, { type: 'authorization_code', id: replayed.id });
+        await this.tokens.revokeGrant(issuer.tenant.id, replayed.id, now, this.audit.values(event), 'always');
         throw new OAuthError('invalid_grant', 'The authorization code was already used; the tokens issued from it are revoked.');
       }
       throw invalidCode();

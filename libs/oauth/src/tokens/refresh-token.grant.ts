@@ -11,6 +11,7 @@ import { IdTokenService } from './id-token.service.js';
 import { hashOpaqueToken, isWellFormedOpaqueToken, newOpaqueToken } from './opaque-token.js';
 import { formatScope, parseScope } from './scope.js';
 import { TokenRepository } from './token.repository.js';
+import { reuseDetectedEvent } from './reuse-detected.js';
 import type { TokenResponse } from './token-response.js';
 
 /**
@@ -70,19 +71,8 @@ export class RefreshTokenGrant {
   private async explainFailure(issuer: Issuer, client: RegisteredClient, tokenHash: string, narrowed: string | null, now: Date): Promise<never> {
     const known = await this.tokens.refreshTokenOfClient(issuer.tenant.id, client.id, tokenHash);
     if (known?.rotated && !known.revoked) {
-      await this.tokens.revokeGrant(
-        issuer.tenant.id,
-        known.familyId,
-        now,
-        this.audit.values({
-          action: 'token.reuse_detected',
-          tenantId: issuer.tenant.id,
-          actor: { type: 'client', id: client.id },
-          target: { type: 'refresh_token_family', id: known.familyId },
-          outcome: 'failure',
-          metadata: { grant_type: 'refresh_token' },
-        }),
-      );
+      const event = reuseDetectedEvent(issuer.tenant.id, client.id, { type: 'refresh_token_family', id: known.familyId });
+      await this.tokens.revokeGrant(issuer.tenant.id, known.familyId, now, this.audit.values(event), 'always');
       throw new OAuthError('invalid_grant', 'The refresh token was already used; its whole family is revoked.');
     }
     if (known && !known.revoked && !known.rotated && narrowed !== null && !narrowed.split(' ').every((scope) => known.scope.split(' ').includes(scope))) {

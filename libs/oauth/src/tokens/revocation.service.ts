@@ -29,7 +29,7 @@ export class RevocationService {
       const family = await this.tokens.refreshFamilyOf(issuer.tenant.id, client.id, hash);
       if (family) {
         const event = { action: 'token.revoked', tenantId: issuer.tenant.id, actor: { type: 'client', id: client.id }, target: { type: 'refresh_token_family', id: family } } as const;
-        await this.tokens.revokeGrant(issuer.tenant.id, family, now, this.audit.values({ ...event, metadata: { token_type: 'refresh_token' } }));
+        await this.tokens.revokeGrant(issuer.tenant.id, family, now, this.audit.values({ ...event, metadata: { token_type: 'refresh_token' } }), 'when-revoked');
       }
       return family !== null;
     };

@@ -214,9 +214,11 @@ export class TokenRepository {
 
   /**
    * Revokes every refresh and access token of a grant (a code's tokens, or a refresh family) and
-   * records why (revocation by the client, or reuse detected), in one statement.
+   * records why, in one statement. A reuse is recorded whatever was left to revoke (the attempt is
+   * the event); a revocation asked for by the client only when it revoked something, so revoking
+   * the same token twice is one event.
    */
-  async revokeGrant(tenantId: string, grantId: string, at: Date, audit: readonly unknown[]): Promise<void> {
+  async revokeGrant(tenantId: string, grantId: string, at: Date, audit: readonly unknown[], recorded: 'always' | 'when-revoked'): Promise<void> {
     await this.sql.run(
       `with refresh as (
          update oauth_refresh_tokens set revoked_at = ? where tenant_id = ? and family_id = ? and revoked_at is null returning id
@@ -224,8 +226,10 @@ export class TokenRepository {
        access as (
          update oauth_access_tokens set revoked_at = ? where tenant_id = ? and grant_id = ? and revoked_at is null returning id
        )
-       insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
-      [at, tenantId, grantId, at, tenantId, grantId, ...audit],
+       insert into audit_events (${AUDIT_COLUMNS})
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb
+        where ?::boolean or exists (select 1 from refresh) or exists (select 1 from access)`,
+      [at, tenantId, grantId, at, tenantId, grantId, ...audit, recorded === 'always'],
     );
   }
 }
