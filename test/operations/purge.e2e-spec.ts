@@ -131,6 +131,23 @@ describe('purge', () => {
     expect(Number(after) - Number(before)).toBeGreaterThanOrEqual(4);
   });
 
+  it('leaves alone a row that is being brought back to life while it runs, and does not wait for it', async () => {
+    // A rate-limit bucket that has run empty, being counted again by a request in flight.
+    await client.query(`insert into rate_limit_buckets (bucket, tat) values ($1, now() - interval '1 minute')`, [mark('bucket-being-counted')]);
+    const request = new pg.Client({ connectionString: database.url });
+    await request.connect();
+    try {
+      await request.query('begin');
+      await request.query(`update rate_limit_buckets set tat = now() + interval '1 minute' where bucket = $1`, [mark('bucket-being-counted')]);
+      const report = await purge(); // would block on the row lock, then delete the row, without skip locked
+      expect(report.deleted.rate_limit_buckets ?? 0).toBe(0);
+      await request.query('commit');
+    } finally {
+      await request.end();
+    }
+    expect(await remaining('rate_limit_buckets', 'bucket')).toContain(mark('bucket-being-counted'));
+  }, 15_000);
+
   it('runs on one replica at a time: a purge started while another holds the lock skips', async () => {
     const holder = new pg.Client({ connectionString: database.url });
     await holder.connect();

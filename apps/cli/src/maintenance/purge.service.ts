@@ -64,9 +64,11 @@ export class PurgeService {
     for (;;) {
       const count = await this.em.transactional(async () => {
         if (options.preamble) await this.em.execute(options.preamble);
+        // Rows being changed right now are skipped (a live session touched, a bucket counted), and
+        // the condition is checked again on the row as it is when deleted, not as it was found.
         const rows = await this.em.execute<unknown[]>(
-          `delete from ${table} where ${key} in (select ${key} from ${table} where ${condition} limit ${BATCH}) returning ${key}`,
-          params,
+          `delete from ${table} where ${key} in (select ${key} from ${table} where ${condition} limit ${BATCH} for update skip locked) and ${condition} returning ${key}`,
+          [...params, ...params],
         );
         return rows.length;
       });
