@@ -45,7 +45,7 @@ export class DatabaseModule implements NestModule {
  * requests (public documents, token grants, introspection) never touch the unit of work, and
  * forking costs more than serving them.
  */
-class LazyForks extends Map<string, CoreEntityManager> {
+export class LazyForks extends Map<string, CoreEntityManager> {
   private forking = false;
 
   constructor(private readonly root: CoreEntityManager) {
