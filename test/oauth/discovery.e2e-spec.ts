@@ -73,6 +73,22 @@ describe('discovery and JWKS (SPEC §5.6, RFC 8414)', () => {
     }
   });
 
+  it('lets its in-memory copy of the JWKS go after a few seconds, so a rotation is published', async () => {
+    const copied = await seedTenant(planes, 'disco-rotates');
+    const kids = async () => ((await request(auth()).get('/t/disco-rotates/jwks').expect(200)).body.keys as { kid: string }[]).map((key) => key.kid).sort();
+    const before = await kids();
+    expect(await kids()).toEqual(before); // from the copy
+
+    const owner = await AdminSession.signIn(planes, copied.owner);
+    const staged = ((await owner.post(`/api/v1/tenants/${copied.id}/keys/rotate`, {}).expect(200)).body.items as { kid: string; state: string }[])
+      .filter((key) => key.state === 'next').map((key) => key.kid);
+    expect(staged).toHaveLength(2);
+    expect(await kids()).toEqual(before); // still the copy: discovery documents may be a few seconds old
+
+    planes.clock.advance(11_000); // past the document copy (5 s) and the key cache (10 s)
+    expect(await kids()).toEqual(expect.arrayContaining([...before, ...staged]));
+  });
+
   it('is usable by a certified relying-party library', async () => {
     const configuration = await client.discovery(new URL(`${origin}/t/disco`), 'any-client', undefined, undefined, { execute: [client.allowInsecureRequests] });
     expect(configuration.serverMetadata().issuer).toBe(`${origin}/t/disco`);
