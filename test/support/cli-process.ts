@@ -59,14 +59,25 @@ export async function runCli(args: readonly string[], env: Record<string, string
   return { code, ...run.output };
 }
 
+/**
+ * A loopback port nothing listens on, for a server a test starts a little later. Chosen below the
+ * kernel's ephemeral range (32768 and up on Linux), where outgoing connections take their local
+ * ports: a port found free by binding to 0 could be taken by a database connection opened before
+ * the server listens (EADDRINUSE).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
