@@ -8,6 +8,7 @@ import { Migration20261129000500_audit_events } from './Migration20261129000500_
 import { Migration20261129000600_audit_queries } from './Migration20261129000600_audit_queries.js';
 import { Migration20261129000700_rate_limits } from './Migration20261129000700_rate_limits.js';
 import { Migration20261129000800_rate_limit_take } from './Migration20261129000800_rate_limit_take.js';
+import { Migration20261129000900_client_changes_and_partial_token_indexes } from './Migration20261129000900_client_changes_and_partial_token_indexes.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -23,4 +24,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000600_audit_queries', class: Migration20261129000600_audit_queries },
   { name: 'Migration20261129000700_rate_limits', class: Migration20261129000700_rate_limits },
   { name: 'Migration20261129000800_rate_limit_take', class: Migration20261129000800_rate_limit_take },
+  { name: 'Migration20261129000900_client_changes_and_partial_token_indexes', class: Migration20261129000900_client_changes_and_partial_token_indexes },
 ];

@@ -4,6 +4,7 @@ import * as client from 'openid-client';
 import { PASSWORD, seedTenant, seedUser, type SeededUser } from '../support/admin-api.js';
 import { type CliRun, freePort, runCli, startCli, waitForStatus } from '../support/cli-process.js';
 import { runCodeFlow } from '../support/code-flow.js';
+import { hashClientSecret, newClientSecret } from '#oauth/clients/client-secret.js';
 import { seedClient, type SeededClient } from '../support/oauth-clients.js';
 import { authorizeUrl, basicAuthorization, type HttpAnswer, httpGet, jsonOf, newPkcePair, postForm } from '../support/oauth-http.js';
 import { startTestPlanes, type TestPlanes } from '../support/test-planes.js';
@@ -47,6 +48,8 @@ function startServer(name: string, databaseUrl: string, authPort: number, adminP
     OPENTRUSTY_ARGON2_MEMORY_KIB: '4096',
     OPENTRUSTY_ARGON2_TIME_COST: '1',
     OPENTRUSTY_KEY_CACHE_SECONDS: '1',
+    // An hour: only the change notifications can make a process forget a client it has read.
+    OPENTRUSTY_CLIENT_CACHE_SECONDS: '3600',
   });
   return { name, origin: `http://127.0.0.1:${authPort}`, run };
 }
@@ -266,6 +269,66 @@ describe('two server processes on one database (SPEC §8, §9 concurrency)', () 
       // The new key signs; the old one stays published until the tokens it signed have expired.
       expect(published).toEqual(expect.arrayContaining([kids[0], before]));
     }
+  });
+
+  /** Polls `check` until it holds or `ms` have passed; the notifications take milliseconds, the cache lifetime here is an hour. */
+  async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (await check()) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('forgets a client it keeps in memory on both processes as soon as the client or its tenant changes, also when a change was made while its notification connection was down', async () => {
+    const tenantId = (await seeding.orm.em.fork().execute<{ id: string }[]>(`select id from tenants where slug = ?`, [SLUG]))[0]!.id;
+    const service = await seedClient(seeding, tenantId, { grantTypes: ['client_credentials'], scopes: ['api:read'] });
+    const grant = (server: ServerProcess, secret: string) =>
+      postForm(`${server.origin}/t/${SLUG}/token`, { grant_type: 'client_credentials' }, { authorization: basicAuthorization(service.clientId, secret) });
+    const statusAt = async (secret: string) => Promise.all(servers.map(async (server) => (await grant(server, secret)).status));
+    const sql = (text: string, params: unknown[] = []) => seeding.orm.em.fork().execute(text, params);
+
+    // Each process listens for changes (from its first client lookup on) on a connection of its
+    // own, and keeps the clients it reads from then on.
+    const listeners = async () => (await sql(`select count(*)::int as n from pg_stat_activity where application_name = 'opentrusty-client-changes' and datname = current_database()`))[0]!.n;
+    expect(await statusAt(service.clientSecret!)).toEqual([200, 200]);
+    expect(await within(5_000, async () => (await listeners()) === 2)).toBe(true);
+    expect(await statusAt(service.clientSecret!)).toEqual([200, 200]);
+
+    // Served from memory: a change nobody announces (its trigger switched off) goes unnoticed.
+    await sql(`alter table oauth_clients disable trigger oauth_clients_notify_client_change`);
+    await sql(`update oauth_clients set secret_hash = ? where id = ?`, [hashClientSecret(newClientSecret()), service.clientId]);
+    expect(await statusAt(service.clientSecret!)).toEqual([200, 200]);
+    await sql(`alter table oauth_clients enable trigger oauth_clients_notify_client_change`);
+    await sql(`update oauth_clients set secret_hash = ? where id = ?`, [hashClientSecret(service.clientSecret!), service.clientId]);
+
+    // A secret rotation committed anywhere: the old secret stops working on both, the new one works.
+    const rotated = newClientSecret();
+    await sql(`update oauth_clients set secret_hash = ? where id = ?`, [hashClientSecret(rotated), service.clientId]);
+    expect(await within(2_000, async () => (await statusAt(service.clientSecret!)).every((status) => status === 401))).toBe(true);
+    expect(await statusAt(rotated)).toEqual([200, 200]);
+
+    // A suspended tenant, then a disabled client.
+    await sql(`update tenants set status = 'suspended' where id = ?`, [tenantId]);
+    expect(await within(2_000, async () => (await statusAt(rotated)).every((status) => status !== 200))).toBe(true);
+    await sql(`update tenants set status = 'active' where id = ?`, [tenantId]);
+    expect(await within(2_000, async () => (await statusAt(rotated)).every((status) => status === 200))).toBe(true);
+    await sql(`update oauth_clients set status = 'disabled' where id = ?`, [service.clientId]);
+    expect(await within(2_000, async () => (await statusAt(rotated)).every((status) => status === 401))).toBe(true);
+    await sql(`update oauth_clients set status = 'active' where id = ?`, [service.clientId]);
+    expect(await within(2_000, async () => (await statusAt(rotated)).every((status) => status === 200))).toBe(true);
+
+    // The notification connections are cut and the secret changes before they are back: nothing
+    // announced that change, yet neither process may keep accepting the secret it has in memory.
+    const cut = await sql(`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'opentrusty-client-changes' and datname = current_database()) t`);
+    expect(cut[0]!.n).toBe(2);
+    const third = newClientSecret();
+    await sql(`update oauth_clients set secret_hash = ? where id = ?`, [hashClientSecret(third), service.clientId]);
+    expect(await within(5_000, async () => (await statusAt(rotated)).every((status) => status === 401))).toBe(true);
+    expect(await statusAt(third)).toEqual([200, 200]);
+    // And both are listening again.
+    expect(await within(5_000, async () => (await listeners()) === 2)).toBe(true);
   });
 
   it('both processes stop cleanly on SIGTERM', async () => {

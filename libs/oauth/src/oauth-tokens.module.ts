@@ -4,6 +4,7 @@ import { AuthorizationService } from './authorization/authorization.service.js';
 import { InteractionRepository } from './authorization/interaction.repository.js';
 import { ClientAuthenticator } from './clients/client-authenticator.js';
 import { ConsentRepository } from './consent/consent.repository.js';
+import { clientChangesProvider, IssuerClientCache } from './issuer/issuer-client.cache.js';
 import { IssuerClientRepository } from './issuer/issuer-client.repository.js';
 import { IssuerResolver } from './issuer/issuer.resolver.js';
 import { OAuthKeysModule } from './oauth-keys.module.js';
@@ -24,6 +25,7 @@ import { TenancyDataModule } from '#tenancy/tenancy-data.module.js';
 const PROVIDERS = [
   IssuerResolver,
   IssuerClientRepository,
+  IssuerClientCache,
   ClientAuthenticator,
   TokenRepository,
   IdTokenService,
@@ -43,5 +45,5 @@ const PROVIDERS = [
 ];
 
 /** The OAuth 2.0 / OIDC protocol: issuers, client authentication, authorization, grants, tokens. */
-@Module({ imports: [TenancyDataModule, OAuthKeysModule, IdentityModule], providers: PROVIDERS, exports: PROVIDERS })
+@Module({ imports: [TenancyDataModule, OAuthKeysModule, IdentityModule], providers: [...PROVIDERS, clientChangesProvider], exports: PROVIDERS })
 export class OAuthTokensModule {}

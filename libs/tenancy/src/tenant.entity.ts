@@ -1,5 +1,6 @@
 import { OptionalProps } from '@mikro-orm/core';
-import { Check, Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, PrimaryKey, Property, Trigger, Unique } from '@mikro-orm/decorators/legacy';
+import { clientChangeTrigger } from '#database/notifications/client-changes.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { TENANT_SLUG_PATTERN_SQL } from './tenant-slug.js';
 
@@ -13,6 +14,7 @@ export type TenantStatus = 'active' | 'suspended';
 @Entity({ tableName: 'tenants' })
 @Check({ name: 'tenants_slug_check', expression: `slug ~ '${TENANT_SLUG_PATTERN_SQL}'` })
 @Check({ name: 'tenants_status_check', expression: `status in ('active', 'suspended')` })
+@Trigger(clientChangeTrigger('tenants'))
 export class Tenant {
   [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt' | 'deletedAt';
 

@@ -16,6 +16,7 @@ import {
 import type { InteractionRow } from '#oauth/authorization/interaction.repository.js';
 import type { OAuthParameters } from '#oauth/http/form-parameters.js';
 import { type Issuer, issuerUrl } from '#oauth/issuer/issuer.js';
+import { IssuerClientCache } from '#oauth/issuer/issuer-client.cache.js';
 import { type IssuerAndClient, IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
 import { hashOpaqueToken } from '#oauth/tokens/opaque-token.js';
 import { Clock } from '#platform/time/clock.js';
@@ -58,6 +59,7 @@ export class AuthorizationFlow {
   constructor(
     private readonly em: EntityManager,
     private readonly clients: IssuerClientRepository,
+    private readonly cachedClients: IssuerClientCache,
     private readonly authorization: AuthorizationService,
     private readonly signIn: SignInService,
     private readonly sessions: SessionService,
@@ -134,7 +136,7 @@ export class AuthorizationFlow {
   }
 
   private async issuerAndClient(slug: string, clientId: string | undefined): Promise<{ issuer: Issuer; client: RegisteredClient | null }> {
-    const found = await this.clients.find(slug, clientId && isUuid(clientId) ? clientId : undefined);
+    const found = await this.cachedClients.find(slug, clientId && isUuid(clientId) ? clientId : undefined);
     return { issuer: this.activeIssuer(found), client: found!.client };
   }
 

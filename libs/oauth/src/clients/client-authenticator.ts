@@ -4,7 +4,8 @@ import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { isUuid } from '#platform/ids/uuidv7.js';
 import type { OAuthParameters } from '../http/form-parameters.js';
 import { type Issuer, issuerUrl } from '../issuer/issuer.js';
-import { IssuerClientRepository, type RegisteredClient } from '../issuer/issuer-client.repository.js';
+import { IssuerClientCache } from '../issuer/issuer-client.cache.js';
+import type { RegisteredClient } from '../issuer/issuer-client.repository.js';
 import { OAuthError } from '../oauth-error.js';
 import { clientSecretMatches } from './client-secret.js';
 import { basicFailure, type PresentedClientCredentials, presentedCredentials } from './client-credentials.js';
@@ -18,12 +19,13 @@ export interface AuthenticatedClient {
  * Client authentication at the token, introspection and revocation endpoints (SPEC §5.4): the
  * method registered for the client is enforced, secrets are compared in constant time (also
  * when the client does not exist), and every failure is the same invalid_client (401, with
- * WWW-Authenticate when Basic was used). The issuer and client are read in one round trip.
+ * WWW-Authenticate when Basic was used). The issuer and client are read in one round trip, or
+ * from memory (IssuerClientCache).
  */
 @Injectable()
 export class ClientAuthenticator {
   constructor(
-    private readonly lookup: IssuerClientRepository,
+    private readonly lookup: IssuerClientCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -1,5 +1,6 @@
 import { OptionalProps } from '@mikro-orm/core';
-import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
+import { clientChangeTrigger } from '#database/notifications/client-changes.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import { Tenant } from '#tenancy/tenant.entity.js';
 
@@ -19,6 +20,7 @@ export type ClientStatus = 'active' | 'disabled';
 @Check({ name: 'oauth_clients_status_check', expression: `status in ('active', 'disabled')` })
 @Check({ name: 'oauth_clients_auth_method_check', expression: `token_endpoint_auth_method in ('client_secret_basic', 'client_secret_post', 'none')` })
 @Check({ name: 'oauth_clients_secret_check', expression: `(type = 'confidential') = (secret_hash is not null)` })
+@Trigger(clientChangeTrigger('oauth_clients'))
 export class OAuthClient {
   [OptionalProps]?: 'status' | 'firstParty' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'secretHash' | 'secretRotatedAt';
 

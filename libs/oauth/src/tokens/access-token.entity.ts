@@ -7,9 +7,9 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
  * and write these rows with single SQL statements.
  */
 @Entity({ tableName: 'oauth_access_tokens' })
-@Index({ name: 'oauth_access_tokens_grant_id_index', properties: ['grantId'] })
+@Index({ name: 'oauth_access_tokens_grant_id_index', properties: ['grantId'], where: 'grant_id is not null' })
 @Index({ name: 'oauth_access_tokens_client_id_index', properties: ['clientId'] })
-@Index({ name: 'oauth_access_tokens_user_id_index', properties: ['userId'] })
+@Index({ name: 'oauth_access_tokens_user_id_index', properties: ['userId'], where: 'user_id is not null' })
 @Index({ name: 'oauth_access_tokens_expires_at_index', properties: ['expiresAt'] })
 export class AccessToken {
   @PrimaryKey({ type: 'uuid' })

@@ -64,6 +64,11 @@ export interface AppConfig {
   /** How long a sign-in or consent page may stay open before the authorization must restart. */
   readonly interactionTtlSeconds: number;
   readonly signingKeys: SigningKeyConfig;
+  /**
+   * How long a process may serve an issuer's tenant and client from memory; changes reach every
+   * replica at once through PostgreSQL notifications, this bounds a missed one. 0 turns it off.
+   */
+  readonly clientCacheSeconds: number;
   /** Audit events older than this are removed by the purge (never under 90 days). */
   readonly auditRetentionDays: number;
   /** How often `serve` runs the purge in-process; 0 turns the in-process purge off. */

@@ -95,6 +95,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
         rotationIntervalDays: raw.OPENTRUSTY_KEY_ROTATION_INTERVAL_DAYS,
         cacheSeconds: raw.OPENTRUSTY_KEY_CACHE_SECONDS,
       },
+      clientCacheSeconds: raw.OPENTRUSTY_CLIENT_CACHE_SECONDS,
       auditRetentionDays: raw.OPENTRUSTY_AUDIT_RETENTION_DAYS,
       purgeIntervalMinutes: raw.OPENTRUSTY_PURGE_INTERVAL_MINUTES,
       metricsPort: raw.OPENTRUSTY_METRICS_PORT,

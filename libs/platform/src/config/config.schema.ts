@@ -3,7 +3,7 @@ import { parseRateLimitRule } from '../rate-limit/rate-limit-rule.js';
 
 /**
  * The one schema for every OPENTRUSTY_* variable. Each entry documents itself through its
- * description; docs/configuration.md and the README table are checked against this list.
+ * description; the README's configuration table is checked against this list (config.docs.spec.ts).
  */
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -115,6 +115,7 @@ export const CONFIG_SCHEMA = z.object({
   OPENTRUSTY_KEY_PUBLICATION_DELAY_SECONDS: integerIn(0, 30 * 86_400).default(86_400),
   OPENTRUSTY_KEY_ROTATION_INTERVAL_DAYS: integerIn(1, 3_650).default(90),
   OPENTRUSTY_KEY_CACHE_SECONDS: integerIn(0, 3_600).default(10),
+  OPENTRUSTY_CLIENT_CACHE_SECONDS: integerIn(0, 3_600).default(60),
   OPENTRUSTY_AUDIT_RETENTION_DAYS: integerIn(90, 36_500).default(400),
   OPENTRUSTY_PURGE_INTERVAL_MINUTES: integerIn(0, 1_440).default(60),
   OPENTRUSTY_METRICS_PORT: integerIn(0, 65535).default(9464),
