@@ -102,6 +102,18 @@ describe('signing keys (SPEC §5.7)', () => {
     expect(now.filter((key) => key.state === 'active')).toHaveLength(2);
   });
 
+  it('serialises rotations of one tenant: four at once leave exactly one unretired key per algorithm, every other key with an expiry', async () => {
+    const owner = await AdminSession.signIn(planes, tenant.owner);
+    const answers = await Promise.all([0, 1, 2, 3].map(() => owner.post(`/api/v1/tenants/${tenant.id}/keys/rotate`, { now: true })));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    const keys = (await client.query<{ alg: string; retired_at: Date | null; expires_at: Date | null }>('select alg, retired_at, expires_at from signing_keys where tenant_id = $1', [tenant.id])).rows;
+    for (const alg of ['ES256', 'RS256']) {
+      const ofAlg = keys.filter((key) => key.alg === alg);
+      expect(ofAlg.filter((key) => key.retired_at === null)).toHaveLength(1);
+      expect(ofAlg.filter((key) => key.retired_at !== null && key.expires_at === null)).toEqual([]);
+    }
+  });
+
   it('never shows private material through the admin API', async () => {
     const owner = await AdminSession.signIn(planes, tenant.owner);
     const listed = await owner.get(`/api/v1/tenants/${tenant.id}/keys`).expect(200);

@@ -12,6 +12,16 @@ export class SigningKeyRepository {
     return this.em.find(SigningKey, { tenant: tenantId, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }, { orderBy: { activatesAt: 'asc', id: 'asc' } });
   }
 
+  /**
+   * Makes key changes of one tenant wait for each other until the transaction ends: two rotations
+   * at once would otherwise both retire the same predecessor and leave one of their new keys
+   * active and published for ever. The tenant's row is the lock (NO KEY UPDATE, so that inserts
+   * referring to the tenant are not held up).
+   */
+  async lockKeysOf(tenantId: string): Promise<void> {
+    await this.em.execute('select 1 from tenants where id = ? for no key update', [tenantId]);
+  }
+
   /** The key of this algorithm that activates last (the active one, or the one staged after it). */
   latest(tenantId: string, alg: SigningAlgorithm): Promise<SigningKey | null> {
     return this.em.findOne(SigningKey, { tenant: tenantId, alg }, { orderBy: { activatesAt: 'desc', id: 'desc' } });
