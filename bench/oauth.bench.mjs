@@ -4,7 +4,8 @@
 //   client_credentials grants/s   POST /t/{slug}/token, Basic auth (token + audit event: one statement)
 //   refresh_token grants/s        every request presents a fresh refresh token from a pool seeded by
 //                                 SQL (rotation spends it; a reused one would revoke its family);
-//                                 scope "openid offline_access" (an ID token is signed, RS256) and
+//                                 scope "openid offline_access" (an ID token is signed, RS256, and
+//                                 for a second client ES256) and
 //                                 "offline_access" (none)
 //   introspection/s               POST /t/{slug}/introspect of a valid access token
 //   discovery/s, JWKS/s           GET /t/{slug}/.well-known/openid-configuration, GET /t/{slug}/jwks
@@ -142,21 +143,28 @@ export async function setupOAuth(ctx, { refreshPool = 40_000 } = {}) {
   const rp = await createClient(ctx.baseUrl, owner, tenant.id, {
     name: 'Benchmark relying party', type: 'confidential', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'email', 'offline_access'],
   });
+  // The same relying party with ES256 ID tokens: what signing costs beside the rest of a refresh.
+  const rpEs256 = await createClient(ctx.baseUrl, owner, tenant.id, {
+    name: 'Benchmark relying party (ES256)', type: 'confidential', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'email', 'offline_access'],
+    id_token_signed_response_alg: 'ES256',
+  });
   const flowUsers = [
     { email: 'flow-warmup@oauth.bench.example', password, name: 'Warm Up', given_name: 'Warm', family_name: 'Up' },
     { email: 'flow@oauth.bench.example', password, name: 'Flow User', given_name: 'Flow', family_name: 'User' },
   ];
   await createUsers(ctx.baseUrl, owner, tenant.id, flowUsers);
 
-  const refreshBase = { tenantId: tenant.id, clientId: rp.clientId, userId: tenant.ownerId, ttlSeconds: rp.client.refresh_token_ttl };
+  const refreshBase = { tenantId: tenant.id, userId: tenant.ownerId, ttlSeconds: rp.client.refresh_token_ttl };
+  const rpBasic = basicAuth(rp.clientId, rp.clientSecret);
   const pools = [
-    { key: 'refresh-openid', scope: 'openid offline_access', label: 'refresh_token grant, scope "openid offline_access" (rotation + ID token, RS256)' },
-    { key: 'refresh-plain', scope: 'offline_access', label: 'refresh_token grant, scope "offline_access" (rotation, no ID token)' },
-  ].map((p) => ({ ...p, tokens: [], popped: 0, exhausted: 0, maxUsed: 0, seeded: 0 }));
+    { key: 'refresh-openid', scope: 'openid offline_access', label: 'refresh_token grant, scope "openid offline_access" (rotation + ID token, RS256)', client: rp },
+    { key: 'refresh-openid-es256', scope: 'openid offline_access', label: 'refresh_token grant, scope "openid offline_access" (rotation + ID token, ES256)', client: rpEs256 },
+    { key: 'refresh-plain', scope: 'offline_access', label: 'refresh_token grant, scope "offline_access" (rotation, no ID token)', client: rp },
+  ].map((p) => ({ ...p, basic: basicAuth(p.client.clientId, p.client.clientSecret), tokens: [], popped: 0, exhausted: 0, maxUsed: 0, seeded: 0 }));
   const topUp = async (pool, target) => {
     const need = target - pool.tokens.length;
     if (need <= 0) return;
-    const fresh = await seedRefreshTokens(ctx.database.url, { ...refreshBase, scope: pool.scope }, need);
+    const fresh = await seedRefreshTokens(ctx.database.url, { ...refreshBase, clientId: pool.client.clientId, scope: pool.scope }, need);
     pool.tokens = fresh.concat(pool.tokens); // pop() takes from the end: older tokens first
     pool.seeded += need;
   };
@@ -164,13 +172,13 @@ export async function setupOAuth(ctx, { refreshPool = 40_000 } = {}) {
   for (const pool of pools) await topUp(pool, refreshPool);
   await withClient(ctx.database.url, (c) => c.query('vacuum (analyze) oauth_refresh_tokens, oauth_access_tokens, oauth_clients, tenants, users, audit_events'));
   process.stderr.write(`  seeded ${pools.length} × ${refreshPool} refresh tokens by SQL in ${((performance.now() - t0) / 1000).toFixed(1)} s (then VACUUM ANALYZE)\n`);
-  return { tenant, service, rp, flowUsers, pools, topUp, serviceBasic: basicAuth(service.clientId, service.clientSecret), rpBasic: basicAuth(rp.clientId, rp.clientSecret) };
+  return { tenant, service, rp, flowUsers, pools, topUp, serviceBasic: basicAuth(service.clientId, service.clientSecret), rpBasic };
 }
 
-/** autocannon `requests` for refresh grants: each request pops a fresh token from the pool. */
-export function refreshRequests(pool, rpBasic) {
+/** autocannon `requests` for refresh grants: each request pops a fresh token from the pool, as the pool's client. */
+export function refreshRequests(pool) {
   return [{
-    method: 'POST', path: `/t/${SLUG}/token`, headers: { authorization: rpBasic, 'content-type': FORM },
+    method: 'POST', path: `/t/${SLUG}/token`, headers: { authorization: pool.basic, 'content-type': FORM },
     setupRequest: (req) => {
       pool.popped += 1;
       let token = pool.tokens.pop();
@@ -222,7 +230,7 @@ export async function runOAuth(ctx, settings) {
     const otIntrospected = (await expectOk('client_credentials', postForm(`${issuer}/token`, serviceBasic, 'grant_type=client_credentials'))).access_token;
     await expectOk('introspection', postForm(`${issuer}/introspect`, serviceBasic, `token=${otIntrospected}`), (j) => j.active === true);
     for (const pool of pools) {
-      const j = await expectOk(`refresh (${pool.scope})`, postForm(`${issuer}/token`, rpBasic, `grant_type=refresh_token&refresh_token=${pool.tokens.pop()}`), (x) => x.access_token && x.refresh_token);
+      const j = await expectOk(`refresh (${pool.scope})`, postForm(`${issuer}/token`, pool.basic, `grant_type=refresh_token&refresh_token=${pool.tokens.pop()}`), (x) => x.access_token && x.refresh_token);
       if (Boolean(j.id_token) !== pool.scope.includes('openid')) throw new Error(`refresh (${pool.scope}): id_token ${j.id_token ? 'present' : 'absent'}`);
     }
     const bytes = { discovery: await getOk('discovery', `${issuer}/.well-known/openid-configuration`), jwks: await getOk('jwks', `${issuer}/jwks`) };
@@ -281,7 +289,7 @@ export async function runOAuth(ctx, settings) {
       }] : []),
       ...pools.map((pool) => ({
         key: pool.key, who: 'ot', name: `OpenTrusty ${pool.label}`, cpuLabel: `OpenTrusty: refresh_token, scope "${pool.scope}"`, settings: ot,
-        opts: { url: auth.baseUrl, requests: refreshRequests(pool, rpBasic) },
+        opts: { url: auth.baseUrl, requests: refreshRequests(pool) },
         hooks: {
           beforeRun: async () => { await topUp(pool, Math.max(refreshPool, Math.ceil(pool.maxUsed * 1.5))); pool.popped = 0; },
           afterRun: async () => { pool.maxUsed = Math.max(pool.maxUsed, pool.popped); return { tokensUsed: pool.popped, poolExhausted: pool.exhausted }; },
@@ -307,7 +315,7 @@ export async function runOAuth(ctx, settings) {
     if (settings.loads) {
       const keep = new Set(settings.loads);
       items.splice(0, items.length, ...items.filter((item) => keep.has(item.key)));
-      if (items.length === 0) throw new Error(`--loads matched nothing (keys: cc, cc-nolimit, cc-noaudit, refresh-openid, refresh-plain, introspection, discovery, jwks)`);
+      if (items.length === 0) throw new Error(`--loads matched nothing (keys: cc, cc-nolimit, cc-noaudit, refresh-openid, refresh-openid-es256, refresh-plain, introspection, discovery, jwks)`);
     }
     const perRun = settings.warmup + settings.duration;
     process.stderr.write(`oauth: ${items.length} loads × ${settings.runs} runs × (${settings.warmup} s + ${settings.duration} s), interleaved: about ${Math.ceil((items.length * settings.runs * perRun) / 60)} min\n`);
@@ -359,6 +367,10 @@ export async function runOAuth(ctx, settings) {
       await req('GET JWKS (first request, cache empty)', async () => (await fetch(`${iss}/jwks`)).status);
       await req('GET JWKS (cached)', async () => (await fetch(`${iss}/jwks`)).status);
       const cc = () => postForm(`${iss}/token`, serviceBasic, 'grant_type=client_credentials');
+      // Steady state: the process has read the client once and listens for changes to it (the
+      // very first grant of a process also reads the client: one round trip more).
+      await cc();
+      await new Promise((resolve) => setTimeout(resolve, 300));
       await cc();
       const ccEntry = await req('POST /token client_credentials', cc);
       const token = ccEntry.result.json.access_token;
@@ -366,9 +378,9 @@ export async function runOAuth(ctx, settings) {
       await introspect();
       await req('POST /introspect (valid access token)', introspect);
       for (const pool of pools) {
-        await postForm(`${iss}/token`, rpBasic, `grant_type=refresh_token&refresh_token=${pool.tokens.pop()}`);
+        await postForm(`${iss}/token`, pool.basic, `grant_type=refresh_token&refresh_token=${pool.tokens.pop()}`);
         const t = pool.tokens.pop();
-        await req(`POST /token refresh_token, scope "${pool.scope}"`, () => postForm(`${iss}/token`, rpBasic, `grant_type=refresh_token&refresh_token=${t}`));
+        await req(`POST /token refresh_token, scope "${pool.scope}" (${pool.client.client.id_token_signed_response_alg})`, () => postForm(`${iss}/token`, pool.basic, `grant_type=refresh_token&refresh_token=${t}`));
       }
       out.warmupFlow = await runCodeFlow({ issuer: iss, client: rp, redirectUri: REDIRECT_URI, user: flowUsers[0] });
       const steps = [];
@@ -412,7 +424,7 @@ export function oauthRatios(result) {
   const find = (key, who) => result.rows.find((r) => r.key === key && r.who === who);
   const cc = find('cc', 'ot');
   const out = [];
-  for (const key of ['cc', 'refresh-openid', 'refresh-plain', 'introspection', 'discovery', 'jwks']) {
+  for (const key of ['cc', 'refresh-openid', 'refresh-openid-es256', 'refresh-plain', 'introspection', 'discovery', 'jwks']) {
     const row = find(key, 'ot');
     if (!row) continue;
     const target = key.startsWith('refresh') ? TARGETS.refresh : TARGETS[key];
@@ -459,7 +471,7 @@ export function reportOAuth(result) {
   L.push('## OAuth endpoints vs node-oidc-provider (the peer)');
   L.push('');
   L.push(`- OpenTrusty: \`node bin/opentrusty.js serve --plane auth\` (compiled), its own process, defaults (pool 10, key cache 10 s, public documents cached 5 s) except OPENTRUSTY_LOG_LEVEL=warn, OPENTRUSTY_METRICS_PORT=0 and OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT=${result.tokenRateLimit} (counted on every token request, never binding: the default 6000/1m admits one client at 100/s once its burst is spent); tenant \`${SLUG}\` (issuer \`http://127.0.0.1:PORT${result.issuerPath}\`), created with its clients and users through the admin API.`);
-  L.push(`- Clients: a confidential \`client_secret_basic\` service client (grant client_credentials, scopes api:read api:write; introspection authenticates as it too) and a confidential relying party (authorization_code + refresh_token; openid profile email offline_access; ID tokens RS256, the default).`);
+  L.push(`- Clients: a confidential \`client_secret_basic\` service client (grant client_credentials, scopes api:read api:write; introspection authenticates as it too) and two confidential relying parties (authorization_code + refresh_token; openid profile email offline_access), one with ID tokens RS256 (the default), one ES256.`);
   L.push(`- Refresh tokens: before each run, the pool of each variant is topped up by SQL to ≥ ${s.refreshPool} fresh tokens (\`insert … select from unnest(…)\` into \`oauth_refresh_tokens\`: token_hash = hex SHA-256, one family per token, user = the tenant owner, expiry 30 days); autocannon's \`setupRequest\` pops one per request, so no token is ever presented twice.`);
   L.push(`- Peer: ${result.peer.source} (oidc-provider ${result.peer.versions['oidc-provider']}), copied to a temp folder, \`npm install\`, its \`lib/peer-server.mjs\` started as a child process (NODE_ENV=production, pool 10) on its own database (its \`lib/pg.mjs\`); adapters: ${result.peer.adapters.join(', ')}. Same client shape (one confidential client, client_secret_basic, opaque tokens).`);
   L.push(`- Load: the same autocannon in this process for both, ${s.connections} connections, pipelining 1, ${s.warmup} s warm-up + ${s.duration} s measured, ${s.runs} runs; runs interleaved (round 1: every load in order; round 2: reversed; …), each OpenTrusty load next to its peer load. Rows show the run with the median req/s (its latencies) and every run's req/s. Ratio = median ÷ median; "per round" = median of the run-by-run ratios.`);

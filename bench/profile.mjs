@@ -89,8 +89,8 @@ await withEnvironment(async (ctx) => {
         const form = 'application/x-www-form-urlencoded';
         if (scenario === 'oauth-cc') opts = { url: `${issuer}/token`, method: 'POST', headers: { authorization: oauth.serviceBasic, 'content-type': form }, body: 'grant_type=client_credentials' };
         else if (scenario === 'oauth-refresh' || scenario === 'oauth-refresh-plain') {
-          const pool = oauth.pools[scenario === 'oauth-refresh' ? 0 : 1];
-          opts = { url: server.baseUrl, requests: refreshRequests(pool, oauth.rpBasic) };
+          const pool = oauth.pools.find((candidate) => candidate.key === (scenario === 'oauth-refresh' ? 'refresh-openid' : 'refresh-plain'));
+          opts = { url: server.baseUrl, requests: refreshRequests(pool) };
         } else if (scenario === 'oauth-introspect') {
           const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { authorization: oauth.serviceBasic, 'content-type': form }, body: 'grant_type=client_credentials' });
           const token = (await res.json()).access_token;

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter, type AuditActor } from '#audit/audit-writer.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { webcrypto } from 'node:crypto';
-import { importJWK, type JWK } from 'jose';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG, KEY_ENCRYPTION_KEY } from '#platform/config/config.tokens.js';
 import { Clock } from '#platform/time/clock.js';
@@ -13,15 +13,13 @@ import { isPublished, keyStateAt } from './key-state.js';
 import { SigningKey, type SigningAlgorithm } from './signing-key.entity.js';
 import { SigningKeyRepository } from './signing-key.repository.js';
 
-type CryptoKey = webcrypto.CryptoKey;
-
 /** Extra time a retired key stays published beyond the longest ID token lifetime (clock skew, caches). */
 const RETENTION_MARGIN_MS = 5 * 60_000;
 
 export interface KeyForSigning {
   readonly kid: string;
   readonly alg: SigningAlgorithm;
-  readonly key: CryptoKey;
+  readonly key: KeyObject;
 }
 
 interface CachedKeySet {
@@ -38,7 +36,7 @@ interface CachedKeySet {
 @Injectable()
 export class SigningKeyService {
   private readonly cache = new Map<string, CachedKeySet>();
-  private readonly imported = new Map<string, Promise<CryptoKey>>();
+  private readonly imported = new Map<string, KeyObject>();
 
   constructor(
     private readonly em: EntityManager,
@@ -69,6 +67,7 @@ export class SigningKeyService {
     const now = this.clock.now();
     const activatesAt = immediately ? now : new Date(now.getTime() + this.config.signingKeys.publicationDelaySeconds * 1000);
     const staged = await this.em.transactional(async () => {
+      await this.keys.lockKeysOf(tenant.id);
       const created: SigningKey[] = [];
       for (const material of generated) {
         if (immediately) await this.keys.deletePending(tenant.id, material.alg, now);
@@ -114,7 +113,7 @@ export class SigningKeyService {
     const now = this.clock.now();
     const key = (await this.liveKeys(tenantId)).filter((candidate) => candidate.alg === alg && keyStateAt(candidate, now) === 'active').at(-1);
     if (!key) throw new Error(`tenant ${tenantId} has no active ${alg} key`);
-    return { kid: key.kid, alg, key: await this.privateKeyOf(tenantId, key) };
+    return { kid: key.kid, alg, key: this.privateKeyOf(tenantId, key) };
   }
 
   /** Proves the key-encryption key opens stored keys (readiness); true when there is none yet. */
@@ -129,12 +128,11 @@ export class SigningKeyService {
     }
   }
 
-  private privateKeyOf(tenantId: string, key: SigningKey): Promise<CryptoKey> {
+  private privateKeyOf(tenantId: string, key: SigningKey): KeyObject {
     const cacheKey = `${tenantId}/${key.kid}`;
     let imported = this.imported.get(cacheKey);
     if (!imported) {
-      imported = importJWK(this.decrypt(tenantId, key), key.alg) as Promise<CryptoKey>;
-      imported.catch(() => this.imported.delete(cacheKey));
+      imported = createPrivateKey({ key: this.decrypt(tenantId, key) as never, format: 'jwk' });
       this.imported.set(cacheKey, imported);
     }
     return imported;

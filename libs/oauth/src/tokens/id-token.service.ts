@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { Clock } from '#platform/time/clock.js';
 import type { Issuer } from '../issuer/issuer.js';
 import type { RegisteredClient } from '../issuer/issuer-client.repository.js';
 import { SigningKeyService } from '../keys/signing-key.service.js';
+import { signCompactJws } from './jws.js';
 
 export interface IdTokenSubject {
   readonly userId: string;
@@ -31,20 +31,19 @@ export class IdTokenService {
   async issue(issuer: Issuer, client: RegisteredClient, subject: IdTokenSubject, accessToken: string): Promise<string> {
     const { kid, alg, key } = await this.keys.signingKey(issuer.tenant.id, client.idTokenSignedResponseAlg);
     const now = Math.floor(this.clock.now().getTime() / 1000);
-    return new SignJWT({
+    const claims = {
+      iss: issuer.url,
+      sub: subject.userId,
+      aud: client.id,
+      exp: now + this.config.idTokenTtlSeconds,
+      iat: now,
       auth_time: Math.floor(subject.authTime.getTime() / 1000),
-      at_hash: leftHalfHash(accessToken),
-      azp: client.id,
       ...(subject.nonce !== null ? { nonce: subject.nonce } : {}),
+      at_hash: leftHalfHash(accessToken),
       ...(subject.sessionId !== null ? { sid: subject.sessionId } : {}),
-    })
-      .setProtectedHeader({ alg, kid, typ: 'JWT' })
-      .setIssuer(issuer.url)
-      .setSubject(subject.userId)
-      .setAudience(client.id)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.config.idTokenTtlSeconds)
-      .sign(key);
+      azp: client.id,
+    };
+    return signCompactJws(alg, { kid, typ: 'JWT' }, claims, key);
   }
 }
 
