@@ -24,7 +24,7 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1
 const seconds = Number(values.seconds);
 const scenarios = values.scenarios.split(',').map((x) => x.trim()).filter(Boolean);
 const ADMIN = ['login', 'list-first', 'list-deep'];
-const OAUTH = ['oauth-cc', 'oauth-refresh', 'oauth-refresh-plain', 'oauth-introspect', 'oauth-discovery', 'oauth-jwks'];
+const OAUTH = ['oauth-cc', 'oauth-refresh', 'oauth-refresh-es256', 'oauth-refresh-plain', 'oauth-introspect', 'oauth-discovery', 'oauth-jwks'];
 for (const s of scenarios) if (!ADMIN.includes(s) && !OAUTH.includes(s)) throw new Error(`unknown scenario ${s} (${[...ADMIN, ...OAUTH].join(', ')})`);
 
 function summarize(file, requests) {
@@ -88,8 +88,9 @@ await withEnvironment(async (ctx) => {
         const issuer = `${server.baseUrl}/t/${SLUG}`;
         const form = 'application/x-www-form-urlencoded';
         if (scenario === 'oauth-cc') opts = { url: `${issuer}/token`, method: 'POST', headers: { authorization: oauth.serviceBasic, 'content-type': form }, body: 'grant_type=client_credentials' };
-        else if (scenario === 'oauth-refresh' || scenario === 'oauth-refresh-plain') {
-          const pool = oauth.pools.find((candidate) => candidate.key === (scenario === 'oauth-refresh' ? 'refresh-openid' : 'refresh-plain'));
+        else if (scenario.startsWith('oauth-refresh')) {
+          const poolKey = { 'oauth-refresh': 'refresh-openid', 'oauth-refresh-es256': 'refresh-openid-es256', 'oauth-refresh-plain': 'refresh-plain' }[scenario];
+          const pool = oauth.pools.find((candidate) => candidate.key === poolKey);
           opts = { url: server.baseUrl, requests: refreshRequests(pool) };
         } else if (scenario === 'oauth-introspect') {
           const res = await fetch(`${issuer}/token`, { method: 'POST', headers: { authorization: oauth.serviceBasic, 'content-type': form }, body: 'grant_type=client_credentials' });

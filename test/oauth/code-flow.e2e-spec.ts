@@ -235,6 +235,29 @@ describe('RP-initiated logout', () => {
     expect(again.sawLogin).toBe(true);
   });
 
+  it('keeps the refresh tokens of a session replaced by a new sign-in within reach of logout; a different user signing in revokes the previous user’s', async () => {
+    const first = await signedIn('openid');
+    const introspected = async (token: string) => (await client.tokenIntrospection(config, token)).active;
+
+    // prompt=login: the same user signs in again in the same browser, and the session is replaced.
+    const again = await runCodeFlow(config, first.agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope: 'openid', extra: { prompt: 'login' } });
+    expect(again.sawLogin).toBe(true);
+    const second = await client.authorizationCodeGrant(config, again.callback, { pkceCodeVerifier: again.verifier, expectedNonce: again.nonce, expectedState: again.state });
+    expect(await introspected(first.tokens.refresh_token!)).toBe(true);
+
+    // Logging out of the new session ends the refresh tokens of both sign-ins.
+    const logout = await first.agent.get(client.buildEndSessionUrl(config, { id_token_hint: second.id_token!, post_logout_redirect_uri: AFTER }).toString());
+    expect(logout.status).toBe(302);
+    expect(await introspected(first.tokens.refresh_token!)).toBe(false);
+    expect(await introspected(second.refresh_token!)).toBe(false);
+
+    // Someone else signs in in the same browser: nothing could end the previous user's session any more.
+    const ada = await signedIn('openid');
+    const eve = await runCodeFlow(config, ada.agent, { email: otherUser.email, password: PASSWORD }, { redirectUri: REDIRECT, scope: 'openid', extra: { prompt: 'login' } });
+    expect(eve.sawLogin).toBe(true);
+    expect(await introspected(ada.tokens.refresh_token!)).toBe(false);
+  });
+
   it('asks for confirmation when the id_token_hint names someone else than the signed-in user', async () => {
     const victim = await signedIn('openid');
     const attacker = await signedIn('openid', otherUser);

@@ -18,6 +18,12 @@ export interface NewSession {
 }
 
 /** The only code that reads or writes sessions. */
+/** A session that a new sign-in in the same browser replaced. */
+export interface EndedSession {
+  readonly id: string;
+  readonly userId: string;
+}
+
 @Injectable()
 export class SessionRepository {
   constructor(
@@ -38,22 +44,24 @@ export class SessionRepository {
    * Starts a session in one statement: ends the session it replaces (the presented cookie's, on
    * this plane; rotation on sign-in), inserts the new one and writes the sign-in's audit event, so
    * all of it commits together or not at all. Sign-in is a hot path: one round trip, no
-   * transaction block, a prepared statement.
+   * transaction block, a prepared statement. Returns the session it ended, if any.
    */
-  async start(row: NewSession, replacingTokenHash: string | null, audit: readonly unknown[]): Promise<void> {
-    await this.sql.run(
-      `with ended as (delete from sessions where token_hash = ? and plane = ? and tenant_id = ?),
+  async start(row: NewSession, replacingTokenHash: string | null, audit: readonly unknown[]): Promise<EndedSession | null> {
+    const [ended] = await this.sql.rows<{ id: string; user_id: string }>(
+      `with ended as (delete from sessions where token_hash = ? and plane = ? and tenant_id = ? returning id, user_id),
        started as (
          insert into sessions (id, tenant_id, user_id, plane, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       )
-       insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
+       ),
+       event as (insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES})
+       select id, user_id from ended`,
       [
         replacingTokenHash, row.plane, row.tenant,
         row.id, row.tenant, row.user, row.plane, row.tokenHash, row.createdAt, row.lastSeenAt, row.expiresAt, row.ip, row.userAgent,
         ...audit,
       ],
     );
+    return ended ? { id: ended.id, userId: ended.user_id } : null;
   }
 
   async touch(sessionId: string, at: Date): Promise<void> {

@@ -5,7 +5,7 @@ import { Clock } from '#platform/time/clock.js';
 import type { Tenant } from '#tenancy/tenant.entity.js';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
 import type { Session, SessionPlane } from './session.entity.js';
-import { SessionRepository } from './session.repository.js';
+import { type EndedSession, SessionRepository } from './session.repository.js';
 import { hashSessionToken, isWellFormedSessionToken, newSessionToken } from './session-token.js';
 import type { User } from './user.entity.js';
 
@@ -21,6 +21,8 @@ export interface StartedSession {
   readonly session: { readonly id: string; readonly createdAt: Date };
   /** The cookie value: shown to the browser once, never stored. */
   readonly token: string;
+  /** The session of the presented cookie, which this one replaces; null when there was none. */
+  readonly replaced: EndedSession | null;
 }
 
 /** Server-side sessions (SPEC §5.3): absolute lifetime, sliding idle timeout, hashed tokens. */
@@ -41,7 +43,7 @@ export class SessionService {
     const token = newSessionToken();
     const id = uuidv7(now.getTime());
     const replacingHash = replacing && isWellFormedSessionToken(replacing) ? hashSessionToken(replacing) : null;
-    await this.sessions.start(
+    const replaced = await this.sessions.start(
       {
         id,
         tenant: tenant.id,
@@ -57,7 +59,7 @@ export class SessionService {
       replacingHash,
       audit,
     );
-    return { session: { id, createdAt: now }, token };
+    return { session: { id, createdAt: now }, token, replaced };
   }
 
   /**

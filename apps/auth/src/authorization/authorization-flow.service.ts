@@ -17,6 +17,7 @@ import type { InteractionRow } from '#oauth/authorization/interaction.repository
 import type { OAuthParameters } from '#oauth/http/form-parameters.js';
 import { type Issuer, issuerUrl } from '#oauth/issuer/issuer.js';
 import { IssuerClientCache } from '#oauth/issuer/issuer-client.cache.js';
+import { TokenRepository } from '#oauth/tokens/token.repository.js';
 import { type IssuerAndClient, IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
 import { hashOpaqueToken } from '#oauth/tokens/opaque-token.js';
 import { Clock } from '#platform/time/clock.js';
@@ -60,6 +61,7 @@ export class AuthorizationFlow {
     private readonly em: EntityManager,
     private readonly clients: IssuerClientRepository,
     private readonly cachedClients: IssuerClientCache,
+    private readonly tokens: TokenRepository,
     private readonly authorization: AuthorizationService,
     private readonly signIn: SignInService,
     private readonly sessions: SessionService,
@@ -108,7 +110,8 @@ export class AuthorizationFlow {
       target: { type: 'user', id: outcome.user.id },
       metadata: { plane: 'auth', client_id: client.id },
     });
-    const { session, token } = await this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo, sessionToken, event);
+    const { session, token, replaced } = await this.sessions.start(outcome.user, outcome.tenant, 'auth', clientInfo, sessionToken, event);
+    if (replaced) await this.tokens.sessionReplaced(issuer.tenant.id, replaced, { id: session.id, userId: outcome.user.id }, this.clock.now());
     const user: AuthenticatedUser = { userId: outcome.user.id, sessionId: session.id, authTime: session.createdAt };
     const next = await this.authorization.decide(issuer, client, interaction.request, user, browserSecret!, { login: true });
     await this.authorization.finish(issuer, interaction);

@@ -199,6 +199,21 @@ export class TokenRepository {
    * granted with offline_access, and the access tokens of the same families. Through the
    * EntityManager, so it joins the caller's transaction (the session's end and its event).
    */
+  /**
+   * A new sign-in in the same browser replaced session `from` by `to`. The same user's refresh
+   * tokens tied to the old session (not offline ones) now belong to the new one, so that its
+   * logout still reaches them; a different user's are revoked, since nothing could end them
+   * any more.
+   */
+  async sessionReplaced(tenantId: string, from: { id: string; userId: string }, to: { id: string; userId: string }, at: Date): Promise<void> {
+    if (from.userId !== to.userId) return this.revokeSessionTokens(tenantId, from.id, at);
+    await this.sql.run(
+      `update oauth_refresh_tokens set session_id = ?
+        where tenant_id = ? and session_id = ? and user_id = ? and offline = false and revoked_at is null`,
+      [to.id, tenantId, from.id, to.userId],
+    );
+  }
+
   async revokeSessionTokens(tenantId: string, sessionId: string, at: Date): Promise<void> {
     await this.em.execute(
       `with families as (
