@@ -294,6 +294,11 @@ describe('audit trail queries (SPEC §7)', () => {
       expect(exported.headers['content-type']).toBe(NDJSON);
       expect(exported.events.every((event) => event.tenant_id === acme.id)).toBe(true);
 
+      // A HEAD request checks the declaration but reads nothing, so it is no read.
+      expect((await sessions.root.head(`${API}/audit-queries/${queryId}/events`)).status).toBe(200);
+      expect((await sessions.root.head(`${API}/audit-queries/${queryId}/events`).set('Accept', NDJSON)).status).toBe(200);
+      expect((await sessions.otherRoot.head(`${API}/audit-queries/${queryId}/events`)).status).toBe(404);
+
       // The owner sees who looked, why, at what: the declaration, then one audit.read per read.
       const trail = (await sessions.acmeOwner.get(`${API}/tenants/${acme.id}/audit-events?target_id=${queryId}`).expect(200)).body.items as EventView[];
       expect(trail.map((event) => [event.action, event.metadata.format])).toEqual([

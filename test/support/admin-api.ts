@@ -86,6 +86,9 @@ export class AdminSession {
   get(path: string): Test {
     return request(this.server).get(path).set('Cookie', this.cookie);
   }
+  head(path: string): Test {
+    return request(this.server).head(path).set('Cookie', this.cookie);
+  }
   post(path: string, body?: unknown): Test {
     return this.withBody(request(this.server).post(path), body);
   }

@@ -9,7 +9,7 @@ import { ValidBody, ValidParams, ValidQuery } from '#platform/api/validation.js'
 import { auditEventPageSchema, auditEventSchema, auditQueryEventsQuery, auditQueryParams, declareAuditQueryBody, declaredAuditQuerySchema } from './audit.schemas.js';
 import { AUDIT_TAG, filterOf } from './audit-events.controller.js';
 import { AuditQueryService } from './audit-query.service.js';
-import { refusePagingInExport, sendNdjson, wantsNdjson } from './ndjson.js';
+import { NDJSON, refusePagingInExport, sendNdjson, wantsNdjson } from './ndjson.js';
 
 /** A platform administrator's declared, time-boxed access to one tenant's audit events (SPEC §7). */
 @Controller('api/v1/audit-queries')
@@ -49,6 +49,13 @@ export class AuditQueriesController {
     @Res() res: Response,
   ): Promise<void> {
     const filter = filterOf(query);
+    if (req.method === 'HEAD') {
+      // Headers only: the declaration is checked, but nothing is read, so no read is recorded.
+      const ndjson = wantsNdjson(req, res);
+      await this.queries.assertUsable(principal, params.queryId);
+      res.status(200).type(ndjson ? NDJSON : 'application/json').setHeader('Cache-Control', 'no-store').end();
+      return;
+    }
     if (wantsNdjson(req, res)) {
       refusePagingInExport(query);
       await sendNdjson(res, await this.queries.export(principal, params.queryId, filter));

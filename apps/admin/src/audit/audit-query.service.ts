@@ -103,6 +103,11 @@ export class AuditQueryService {
     return this.events.exportLines({ tenantId: query.tenantId }, windowed(filter, query));
   }
 
+  /** Checks that the declaration may be used, without reading anything (a HEAD request): nothing is recorded. */
+  async assertUsable(principal: Principal, queryId: string): Promise<void> {
+    await this.requireUsable(principal, queryId);
+  }
+
   /** Someone else's declaration is as unknown as a missing one; the creator learns that theirs expired. */
   private async requireUsable(principal: Principal, queryId: string): Promise<AuditQuery> {
     const query = await this.queries.findDeclaredBy(queryId, requireUser(principal));
