@@ -160,6 +160,17 @@ describe('purge', () => {
     expect((await purge()).skipped).toBe(false);
   });
 
+  it('finishes with a database pool of one connection: its lock is held on a connection of its own', async () => {
+    const single = await startTestPlanes(database.url, { OPENTRUSTY_DATABASE_POOL_MAX: '1' });
+    try {
+      const run = withCliServices({ ...single, keyEncryptionKey: single.config.keyEncryptionKey!, logger: pino({ level: 'silent' }) }, (services) => services.get(PurgeService).run());
+      const stuck = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 15_000).unref());
+      expect(await Promise.race([run.then((report) => report.skipped), stuck])).toBe(false);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('`opentrusty purge` reports what it deleted', async () => {
     await client.query(`insert into rate_limit_buckets (bucket, tat) values ($1, now() - interval '1 minute')`, [mark('bucket-from-the-command')]);
     const result = await runCli(['purge'], { OPENTRUSTY_DATABASE_URL: database.url, OPENTRUSTY_KEY_ENCRYPTION_KEY: planes.config.keyEncryptionKey!.toString('base64'), OPENTRUSTY_LOG_LEVEL: 'warn' });

@@ -34,7 +34,7 @@ export class PurgeService {
   ) {}
 
   async run(): Promise<PurgeReport> {
-    const deleted = await ifAdvisoryLockFree(this.orm, PURGE_LOCK_KEY, () => this.purgeAll());
+    const deleted = await ifAdvisoryLockFree(this.orm, this.config.database, PURGE_LOCK_KEY, () => this.purgeAll());
     return deleted ? { skipped: false, deleted } : { skipped: true, deleted: {} };
   }
 
