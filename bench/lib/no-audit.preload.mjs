@@ -6,12 +6,12 @@
 // rewrite of the one statement, at the `pg` driver below the product, is how the comparison is
 // made. Every other statement passes unchanged.
 //
-// The grant's statement (TokenRepository.insertAccessToken) is
-//   with token as (insert into oauth_access_tokens (…) values ($1 … $10)) insert into audit_events (…) values ($11 …)
+// The grant's statement (TokenRepository.insertAccessTokens, one or more grants written together) is
+//   with token as (insert into oauth_access_tokens (…) select * from unnest($1 … $10)) insert into audit_events (…) select * from unnest($11 …)
 // and becomes the bare token insert with its first ten parameters, under its own prepared name.
 import pg from 'pg';
 
-const GRANT = /^with token as \(\s*(insert into oauth_access_tokens \([^)]*\)\s*values \([^)]*\))\s*\)\s*insert into audit_events\b/s;
+const GRANT = /^with token as \(\s*(insert into oauth_access_tokens \([^)]*\)\s*select \* from unnest\([^)]*\))\s*\)\s*insert into audit_events\b/s;
 const TOKEN_PARAMETERS = 10;
 let rewritten = 0;
 

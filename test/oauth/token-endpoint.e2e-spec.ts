@@ -42,6 +42,105 @@ describe('token endpoint: client authentication, client_credentials, introspecti
     expect(rows.map((row) => row.token_hash)).not.toContain(response.access_token);
   });
 
+  it('issues concurrent grants (written together, in shared statements) each with its own token row, expiry and audit event', async () => {
+    const concurrent = await seedClient(planes, tenant.id, { grantTypes: ['client_credentials'], scopes: ['api:read', 'api:write'], accessTokenTtlSeconds: 600 });
+    const grant = (scope: string) =>
+      fetch(`${planes.authOrigin}/t/tokens-co/token`, {
+        method: 'POST',
+        headers: { authorization: basic(concurrent.clientId, concurrent.clientSecret!), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { access_token: string; scope: string } }));
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, index) => grant(index % 2 ? 'api:read' : 'api:write')));
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    expect(new Set(answers.map((answer) => answer.body.access_token)).size).toBe(40);
+
+    const { createHash } = await import('node:crypto');
+    const rows = await planes.orm.em.fork().execute<{ token_hash: string; scope: string; ttl: number }[]>(
+      'select token_hash, scope, extract(epoch from expires_at - created_at)::int as ttl from oauth_access_tokens where client_id = ?',
+      [concurrent.clientId],
+    );
+    expect(rows).toHaveLength(40);
+    const byHash = new Map(rows.map((row) => [row.token_hash, row]));
+    for (const answer of answers) {
+      expect(byHash.get(createHash('sha256').update(answer.body.access_token).digest('hex'))).toMatchObject({ scope: answer.body.scope, ttl: 600 });
+    }
+    const events = await planes.orm.em.fork().execute<{ id: string; scope: string }[]>(
+      `select id, metadata->>'scope' as scope from audit_events where action = 'token.issued' and actor_id = ? and tenant_id = ?`,
+      [concurrent.clientId, tenant.id],
+    );
+    expect(new Set(events.map((event) => event.id)).size).toBe(40);
+    expect(events.filter((event) => event.scope === 'api:read')).toHaveLength(20);
+    const config = await rp(concurrent);
+    for (const answer of answers.slice(0, 5)) expect((await client.tokenIntrospection(config, answer.body.access_token)).active).toBe(true);
+  });
+
+  it('rotates concurrent refresh tokens of different users (sharing statements) each within its own family, user and scope', async () => {
+    const { createHash, randomBytes } = await import('node:crypto');
+    const { uuidv7 } = await import('#platform/ids/uuidv7.js');
+    const { seedUser } = await import('../support/admin-api.js');
+    const relyingParty = await seedClient(planes, tenant.id, { grantTypes: ['authorization_code', 'refresh_token'] });
+    const users = await Promise.all([0, 1, 2, 3].map((index) => seedUser(planes, tenant, `user${index}@tokens-co.example`, ['tenant_member'])));
+    const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+    const presented = Array.from({ length: 24 }, (_, index) => ({
+      token: randomBytes(32).toString('base64url'),
+      family: uuidv7(),
+      user: users[index % users.length]!.id,
+      scope: index % 3 === 0 ? 'openid offline_access' : 'offline_access',
+    }));
+    for (const seed of presented) {
+      await planes.orm.em.fork().execute(
+        `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
+         values (?, ?, ?, ?, ?, ?, ?, true, null, now(), now(), now() + interval '1 day')`,
+        [uuidv7(), tenant.id, relyingParty.clientId, seed.user, seed.family, hash(seed.token), seed.scope],
+      );
+    }
+    const answers = await Promise.all(
+      presented.map((seed) =>
+        fetch(`${planes.authOrigin}/t/tokens-co/token`, {
+          method: 'POST',
+          headers: { authorization: basic(relyingParty.clientId, relyingParty.clientSecret!), 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: seed.token }).toString(),
+        }).then(async (response) => ({ status: response.status, body: (await response.json()) as { refresh_token: string; access_token: string; scope: string; id_token?: string } })),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(presented.map(() => 200));
+    for (const [index, answer] of answers.entries()) {
+      const seed = presented[index]!;
+      expect(answer.body.scope).toBe(seed.scope);
+      expect(Boolean(answer.body.id_token)).toBe(seed.scope.includes('openid'));
+      const [fresh] = await planes.orm.em.fork().execute<{ family_id: string; user_id: string }[]>('select family_id, user_id from oauth_refresh_tokens where token_hash = ?', [hash(answer.body.refresh_token)]);
+      expect(fresh).toEqual({ family_id: seed.family, user_id: seed.user });
+      const [access] = await planes.orm.em.fork().execute<{ grant_id: string; user_id: string }[]>('select grant_id, user_id from oauth_access_tokens where token_hash = ?', [hash(answer.body.access_token)]);
+      expect(access).toEqual({ grant_id: seed.family, user_id: seed.user });
+      if (answer.body.id_token) expect(JSON.parse(Buffer.from(answer.body.id_token.split('.')[1]!, 'base64url').toString()).sub).toBe(seed.user);
+    }
+
+    // Rotations started in the same instant are written in shared statements for sure (the
+    // first few alone, the rest together); each still gets its own token's family and user, a
+    // token presented twice rotates once, and an unknown one rotates nothing.
+    const { TokenRepository } = await import('#oauth/tokens/token.repository.js');
+    const repository = planes.auth.get(TokenRepository);
+    const now = new Date();
+    const rotation = (tokenHash: string) => ({
+      tenantId: tenant.id, clientId: relyingParty.clientId, tokenHash, scope: null, refreshId: uuidv7(), refreshHash: hash(randomBytes(32).toString('base64url')),
+      accessId: uuidv7(), accessHash: hash(randomBytes(32).toString('base64url')), accessExpiresAt: new Date(now.getTime() + 60_000), now,
+      audit: { id: uuidv7(), occurredAt: now, ip: null, userAgent: null, requestId: null, metadata: '{}' },
+    });
+    const again = presented.map((seed) => ({ ...seed, token: randomBytes(32).toString('base64url'), family: uuidv7() }));
+    for (const seed of again) {
+      await planes.orm.em.fork().execute(
+        `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
+         values (?, ?, ?, ?, ?, ?, ?, true, null, now(), now(), now() + interval '1 day')`,
+        [uuidv7(), tenant.id, relyingParty.clientId, seed.user, seed.family, hash(seed.token), seed.scope],
+      );
+    }
+    const burst = [...again.map((seed) => hash(seed.token)), hash(again[0]!.token), hash('unknown')];
+    const results = await Promise.all(burst.map((tokenHash) => repository.rotateRefreshToken(rotation(tokenHash))));
+    results.slice(0, again.length).forEach((result, index) => expect(result).toMatchObject({ familyId: again[index]!.family, userId: again[index]!.user, scope: again[index]!.scope }));
+    expect(results.at(-2)).toBeNull();
+    expect(results.at(-1)).toBeNull();
+  });
+
   it('answers with Cache-Control: no-store and grants all API scopes when none is asked', async () => {
     const response = await token().set('Authorization', basic(service.clientId, service.clientSecret!)).send({ grant_type: 'client_credentials' }).expect(200);
     expect(response.headers['cache-control']).toBe('no-store');

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AUDIT_COLUMNS, AUDIT_VALUES, type AuditStamp, stampValues } from '#audit/audit-writer.js';
+import { AUDIT_COLUMN_TYPES, AUDIT_COLUMNS, type AuditStamp, stampValues } from '#audit/audit-writer.js';
 import { Sql } from '#database/sql.js';
+import { WriteBatcher } from '#database/write-batcher.js';
 
 export interface NewAccessToken {
   readonly id: string;
@@ -64,27 +65,59 @@ interface StateRow {
   active: boolean;
 }
 
+/** Statements of token issuance (client_credentials grants, refresh rotations) in flight at once, and at most how many grants in one. */
+const ISSUANCE_BATCHES_IN_FLIGHT = 6;
+const ISSUANCE_BATCH_MAX = 100;
+
 /**
  * Access and refresh token rows, by plain SQL: each protocol step is one statement, and every
  * statement carries the tenant, so a token of another tenant is simply not found.
  */
 @Injectable()
 export class TokenRepository {
+  /** Access tokens with their audit events, written together when grants arrive together. */
+  private readonly issued = new WriteBatcher<{ token: NewAccessToken; audit: readonly unknown[] }>((rows) => this.insertAccessTokens(rows), {
+    maxInFlight: ISSUANCE_BATCHES_IN_FLIGHT,
+    maxBatch: ISSUANCE_BATCH_MAX,
+  });
+
+  /** Refresh-token rotations, likewise. */
+  private readonly rotations = new WriteBatcher<RefreshRotation, RotatedRefreshToken | null>((batch) => this.rotateRefreshTokens(batch), {
+    maxInFlight: ISSUANCE_BATCHES_IN_FLIGHT,
+    maxBatch: ISSUANCE_BATCH_MAX,
+  });
+
   constructor(
     private readonly sql: Sql,
     private readonly em: EntityManager,
   ) {}
 
-  /** Inserts an access token and its audit event in one statement (one round trip, one commit). */
-  async insertAccessToken(token: NewAccessToken, audit: readonly unknown[]): Promise<void> {
+  /**
+   * Inserts an access token and its audit event, resolving once both have committed. Grants that
+   * arrive while earlier ones are being written share one statement (WriteBatcher): one round
+   * trip and one commit for all of them, each token still with its own event.
+   */
+  insertAccessToken(token: NewAccessToken, audit: readonly unknown[]): Promise<void> {
+    return this.issued.write({ token, audit });
+  }
+
+  private async insertAccessTokens(rows: readonly { token: NewAccessToken; audit: readonly unknown[] }[]): Promise<void[]> {
+    const tokens = rows.map(({ token }) => token);
+    const tokenColumns = [
+      tokens.map((t) => t.id), tokens.map((t) => t.tenantId), tokens.map((t) => t.clientId), tokens.map((t) => t.userId), tokens.map((t) => t.tokenHash),
+      tokens.map((t) => t.scope), tokens.map((t) => t.grantId), tokens.map((t) => t.sessionId), tokens.map((t) => t.createdAt), tokens.map((t) => t.expiresAt),
+    ];
+    const auditColumns = AUDIT_COLUMN_TYPES.map((_, index) => rows.map(({ audit }) => audit[index] ?? null));
     await this.sql.run(
       `with token as (
          insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         select * from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::timestamptz[], ?::timestamptz[])
        )
-       insert into audit_events (${AUDIT_COLUMNS}) ${AUDIT_VALUES}`,
-      [token.id, token.tenantId, token.clientId, token.userId, token.tokenHash, token.scope, token.grantId, token.sessionId, token.createdAt, token.expiresAt, ...audit],
+       insert into audit_events (${AUDIT_COLUMNS})
+       select * from unnest(${AUDIT_COLUMN_TYPES.map((type) => `?::${type}[]`).join(', ')})`,
+      [...tokenColumns, ...auditColumns],
     );
+    return [];
   }
 
   /** The access token's state, judged at `now` against its own expiry and the live client and user. */
@@ -117,46 +150,62 @@ export class TokenRepository {
   }
 
   /**
-   * Rotates a refresh token in one statement (SPEC §5.4): the presented token is marked used and
-   * a new token of the same family (same scope and family lifetime) and a new access token
-   * (possibly narrower scope) are inserted. Nothing happens unless the token is unused,
-   * unrevoked, unexpired, issued to this client, its user is active and `scope` is within it;
-   * concurrent rotations of one token (on any replicas) therefore succeed at most once.
+   * Rotates a refresh token (SPEC §5.4): the presented token is marked used and a new token of
+   * the same family (same scope and family lifetime) and a new access token (possibly narrower
+   * scope) are inserted, with the token.refreshed event. Nothing happens unless the token is
+   * unused, unrevoked, unexpired, issued to this client, its user is active and `scope` is within
+   * it. Rotations that arrive together share one statement (WriteBatcher); a row is updated at
+   * most once per statement, so of two rotations of one token, in one batch or on any replicas,
+   * at most one succeeds.
    */
-  async rotateRefreshToken(rotation: RefreshRotation): Promise<RotatedRefreshToken | null> {
-    const [row] = await this.sql.rows<{ family_id: string; user_id: string; session_id: string | null; scope: string; auth_time: Date; access_scope: string }>(
-      `with old as (
-         update oauth_refresh_tokens r set rotated_at = ?
-          where r.token_hash = ? and r.tenant_id = ? and r.client_id = ?
-            and r.rotated_at is null and r.revoked_at is null and r.expires_at > ?
+  rotateRefreshToken(rotation: RefreshRotation): Promise<RotatedRefreshToken | null> {
+    return this.rotations.write(rotation);
+  }
+
+  private async rotateRefreshTokens(rotations: readonly RefreshRotation[]): Promise<(RotatedRefreshToken | null)[]> {
+    const column = <V>(pick: (rotation: RefreshRotation, index: number) => V) => rotations.map(pick);
+    const rows = await this.sql.rows<{ n: number; family_id: string; user_id: string; session_id: string | null; scope: string; auth_time: Date; access_scope: string }>(
+      `with input as (
+         select * from unnest(?::int[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::timestamptz[], ?::timestamptz[],
+                              ?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::jsonb[])
+           as i(n, token_hash, tenant_id, client_id, scope, refresh_id, refresh_hash, access_id, access_hash, access_expires_at, now,
+                audit_id, occurred_at, ip, user_agent, request_id, metadata)
+       ),
+       old as (
+         update oauth_refresh_tokens r set rotated_at = i.now
+           from input i
+          where r.token_hash = i.token_hash and r.tenant_id = i.tenant_id and r.client_id = i.client_id
+            and r.rotated_at is null and r.revoked_at is null and r.expires_at > i.now
             and exists (select 1 from users u where u.id = r.user_id and u.tenant_id = r.tenant_id and u.status = 'active')
-            and (?::text is null or string_to_array(?::text, ' ') <@ string_to_array(r.scope, ' '))
-          returning r.*
+            and (i.scope is null or string_to_array(i.scope, ' ') <@ string_to_array(r.scope, ' '))
+          returning r.tenant_id, r.client_id, r.user_id, r.family_id, r.scope, r.offline, r.session_id, r.auth_time, r.expires_at,
+                    i.n, i.refresh_id, i.refresh_hash, i.access_id, i.access_hash, i.access_expires_at, i.now, coalesce(i.scope, r.scope) as access_scope,
+                    i.audit_id, i.occurred_at, i.ip, i.user_agent, i.request_id, i.metadata
        ),
        next_refresh as (
          insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
-         select ?, tenant_id, client_id, user_id, family_id, ?, scope, offline, session_id, auth_time, ?, expires_at from old
+         select refresh_id, tenant_id, client_id, user_id, family_id, refresh_hash, scope, offline, session_id, auth_time, now, expires_at from old
        ),
        next_access as (
          insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
-         select ?, tenant_id, client_id, user_id, ?, coalesce(?::text, scope), family_id, session_id, ?, ? from old
+         select access_id, tenant_id, client_id, user_id, access_hash, access_scope, family_id, session_id, now, access_expires_at from old
        ),
        audit as (
          insert into audit_events (${AUDIT_COLUMNS})
-         select ?, ?, tenant_id, 'client', client_id::text, 'token.refreshed', 'user', user_id::text, 'success', ?, ?, ?, ?::jsonb from old
+         select audit_id, occurred_at, tenant_id, 'client', client_id::text, 'token.refreshed', 'user', user_id::text, 'success', ip, user_agent, request_id, metadata from old
        )
-       select family_id, user_id, session_id, scope, auth_time, coalesce(?::text, scope) as access_scope from old`,
+       select n, family_id, user_id, session_id, scope, auth_time, access_scope from old`,
       [
-        rotation.now, rotation.tokenHash, rotation.tenantId, rotation.clientId, rotation.now, rotation.scope, rotation.scope,
-        rotation.refreshId, rotation.refreshHash, rotation.now,
-        rotation.accessId, rotation.accessHash, rotation.scope, rotation.now, rotation.accessExpiresAt,
-        ...stampValues(rotation.audit),
-        rotation.scope,
+        column((_, index) => index), column((r) => r.tokenHash), column((r) => r.tenantId), column((r) => r.clientId), column((r) => r.scope),
+        column((r) => r.refreshId), column((r) => r.refreshHash), column((r) => r.accessId), column((r) => r.accessHash), column((r) => r.accessExpiresAt), column((r) => r.now),
+        column((r) => r.audit.id), column((r) => r.audit.occurredAt), column((r) => r.audit.ip), column((r) => r.audit.userAgent), column((r) => r.audit.requestId), column((r) => r.audit.metadata),
       ],
     );
-    return row
-      ? { familyId: row.family_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, accessScope: row.access_scope, authTime: new Date(row.auth_time) }
-      : null;
+    const results: (RotatedRefreshToken | null)[] = rotations.map(() => null);
+    for (const row of rows) {
+      results[row.n] = { familyId: row.family_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, accessScope: row.access_scope, authTime: new Date(row.auth_time) };
+    }
+    return results;
   }
 
   /** The state of a refresh token this client presented, to explain a failed rotation. */
