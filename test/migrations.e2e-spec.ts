@@ -63,6 +63,11 @@ describe('migrations', () => {
     expect(await applyMigrations(orm, database.url, testDatabaseConfig())).toEqual([]);
   });
 
+  it('leaves room on refresh-token pages for rotations written as heap-only tuples (fillfactor 80)', async () => {
+    const [row] = await orm.em.getConnection().execute<{ reloptions: string[] | null }[]>(`select reloptions from pg_class where relname = 'oauth_refresh_tokens'`);
+    expect(row!.reloptions).toEqual(['fillfactor=80']);
+  });
+
   it('enforces the tenant rules in the database itself', async () => {
     const connection = orm.em.getConnection();
     const insert = (slug: string, status = 'active') =>
