@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { uuidv7 } from '#platform/ids/uuidv7.js';
-import { PASSWORD, seedTenant, seedUser, type SeededTenant } from '../support/admin-api.js';
+import { AdminSession, PASSWORD, seedTenant, seedUser, type SeededTenant } from '../support/admin-api.js';
 import { runCodeFlow } from '../support/code-flow.js';
 import { seedClient, type SeededClient } from '../support/oauth-clients.js';
 import { type ListeningPlanes, startListeningPlanes } from '../support/test-planes.js';
@@ -58,6 +58,15 @@ describe('service accounts on the admin plane (SPEC §6.1)', () => {
     // An admin never touches the owner, service account or not.
     const owner = await admin().patch(`/api/v1/tenants/${tenant.id}/users/${tenant.owner.id}`).set('Authorization', `Bearer ${token}`).send({ name: 'x' }).expect(403);
     expect(owner.body.code).toBe('owner_protected');
+  });
+
+  it('serialises concurrent changes of one client: six PATCHes granting the same role all succeed, and it is held once', async () => {
+    const seeded = await serviceAccount(tenant.id, []);
+    const owner = await AdminSession.signIn(planes, tenant.owner);
+    const answers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => owner.patch(`/api/v1/tenants/${tenant.id}/clients/${seeded.clientId}`, { roles: ['tenant_admin'] })));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const held = await planes.orm.em.fork().execute<{ role_key: string }[]>('select role_key from role_assignments where client_id = ?', [seeded.clientId]);
+    expect(held).toEqual([{ role_key: 'tenant_admin' }]);
   });
 
   it('grants nothing to a client without roles or with the member role', async () => {

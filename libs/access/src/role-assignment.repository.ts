@@ -68,8 +68,8 @@ export class RoleAssignmentRepository {
   }
 
   /** The tenant roles an OAuth client holds as a service account (SPEC §6.1). */
-  async rolesOfClient(clientId: string): Promise<RoleKey[]> {
-    const rows = await this.em.execute<{ role_key: string }[]>('select role_key from role_assignments where client_id = ? order by role_key', [clientId]);
+  async rolesOfClient(tenantId: string, clientId: string): Promise<RoleKey[]> {
+    const rows = await this.em.execute<{ role_key: string }[]>('select role_key from role_assignments where client_id = ? and tenant_id = ? order by role_key', [clientId, tenantId]);
     return rows.map((row) => row.role_key).filter(isRoleKey);
   }
 
@@ -96,7 +96,7 @@ export class RoleAssignmentRepository {
     });
   }
 
-  async revokeFromClient(role: RoleKey, clientId: string): Promise<void> {
-    await this.em.nativeDelete(RoleAssignment, { client: clientId, role });
+  async revokeFromClient(role: RoleKey, clientId: string, tenantId: string): Promise<void> {
+    await this.em.nativeDelete(RoleAssignment, { client: clientId, role, tenant: tenantId });
   }
 }

@@ -123,7 +123,7 @@ export class ClientAdministrationService {
 
   async get(tenantId: string, clientId: string): Promise<ClientView> {
     const client = await this.require(tenantId, clientId);
-    return presentClient(client, await this.roles.rolesOfClient(client.id));
+    return presentClient(client, await this.roles.rolesOfClient(tenantId, client.id));
   }
 
   /**
@@ -133,8 +133,8 @@ export class ClientAdministrationService {
    */
   async update(principal: Principal, tenantId: string, clientId: string, patch: ClientPatch): Promise<ClientView> {
     return this.em.transactional(async () => {
-      const client = await this.require(tenantId, clientId);
-      const currentRoles = await this.roles.rolesOfClient(client.id);
+      const client = await this.requireForUpdate(tenantId, clientId);
+      const currentRoles = await this.roles.rolesOfClient(tenantId, client.id);
       const settings: ClientSettings = { ...settingsOf(client), ...changedSettings(patch) };
       const wantedRoles: readonly RoleKey[] = patch.roles ?? currentRoles;
       assertRegistrable(settings, wantedRoles);
@@ -145,11 +145,11 @@ export class ClientAdministrationService {
       client.updatedAt = now;
       await this.em.flush();
       if (disabling) await this.clients.revokeTokensOfClient(tenantId, client.id, now);
-      for (const role of currentRoles) if (!wantedRoles.includes(role)) await this.roles.revokeFromClient(role, client.id);
+      for (const role of currentRoles) if (!wantedRoles.includes(role)) await this.roles.revokeFromClient(role, client.id, tenantId);
       for (const role of new Set(wantedRoles)) if (!currentRoles.includes(role)) await this.roles.assignToClient(role, client.id, tenantId);
       const fields = Object.keys(patch).filter((field) => patch[field as keyof ClientPatch] !== undefined);
       await this.audit.record({ action: 'client.updated', tenantId, actor: actorOf(principal), target: { type: 'client', id: client.id }, metadata: { fields, roles: wantedRoles, disabled: disabling } });
-      return presentClient(client, await this.roles.rolesOfClient(client.id));
+      return presentClient(client, await this.roles.rolesOfClient(tenantId, client.id));
     });
   }
 
@@ -159,13 +159,13 @@ export class ClientAdministrationService {
    */
   async delete(principal: Principal, tenantId: string, clientId: string): Promise<void> {
     await this.em.transactional(async () => {
-      const client = await this.require(tenantId, clientId);
+      const client = await this.requireForUpdate(tenantId, clientId);
       const now = this.clock.now();
       client.deletedAt = now;
       client.updatedAt = now;
       await this.em.flush();
       await this.clients.revokeTokensOfClient(tenantId, client.id, now);
-      for (const role of await this.roles.rolesOfClient(client.id)) await this.roles.revokeFromClient(role, client.id);
+      for (const role of await this.roles.rolesOfClient(tenantId, client.id)) await this.roles.revokeFromClient(role, client.id, tenantId);
       await this.audit.record({ action: 'client.deleted', tenantId, actor: actorOf(principal), target: { type: 'client', id: client.id }, metadata: { name: client.name } });
     });
   }
@@ -174,7 +174,7 @@ export class ClientAdministrationService {
   async rotateSecret(principal: Principal, tenantId: string, clientId: string): Promise<{ client_id: string; client_secret: string }> {
     const secret = newClientSecret();
     return this.em.transactional(async () => {
-      const client = await this.require(tenantId, clientId);
+      const client = await this.requireForUpdate(tenantId, clientId);
       if (client.type !== 'confidential') throw new DomainError('conflict', 'public_client_has_no_secret', 'A public client has no secret to rotate.');
       const now = this.clock.now();
       client.secretHash = hashClientSecret(secret);
@@ -188,6 +188,13 @@ export class ClientAdministrationService {
 
   private async require(tenantId: string, clientId: string): Promise<OAuthClient> {
     const client = await this.clients.findById(tenantId, clientId);
+    if (!client) throw new ClientNotFoundError();
+    return client;
+  }
+
+  /** The client, locked for the rest of the transaction: concurrent changes to it wait for this one. */
+  private async requireForUpdate(tenantId: string, clientId: string): Promise<OAuthClient> {
+    const client = await this.clients.findByIdForUpdate(tenantId, clientId);
     if (!client) throw new ClientNotFoundError();
     return client;
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import type { PageRequest } from '#platform/api/pagination.js';
 import { type ClientStatus, OAuthClient } from './oauth-client.entity.js';
 
@@ -22,6 +22,14 @@ export class OAuthClientRepository {
 
   findById(tenantId: string, id: string): Promise<OAuthClient | null> {
     return this.em.findOne(OAuthClient, { id, tenant: tenantId, deletedAt: null });
+  }
+
+  /**
+   * The client, locked until the surrounding transaction ends: changes to one client (settings,
+   * roles, secret, deletion) then happen one after the other, each on what the previous one left.
+   */
+  findByIdForUpdate(tenantId: string, id: string): Promise<OAuthClient | null> {
+    return this.em.findOne(OAuthClient, { id, tenant: tenantId, deletedAt: null }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
   /** Keyset page in creation order (ids are UUIDv7); fetches `limit + 1` rows. */
