@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import request from 'supertest';
-import { type ListeningPlanes, startListeningPlanes, startTestPlanes, type TestPlanes } from './support/test-planes.js';
+import { type ListeningPlanes, startListeningPlanes } from './support/test-planes.js';
 import { createMigratedDatabase, type TestDatabase } from './support/test-database.js';
 
 describe('request logging', () => {
   let database: TestDatabase;
-  let planes: TestPlanes;
+  let planes: ListeningPlanes;
 
   beforeAll(async () => {
     database = await createMigratedDatabase();
-    planes = await startTestPlanes(database.url);
+    planes = await startListeningPlanes(database.url);
   });
 
   afterAll(async () => {
@@ -55,29 +55,6 @@ describe('request logging', () => {
     for (const secret of secrets) expect(everything).not.toContain(secret.split(' ').pop());
   });
 
-  it('logs healthy probes at debug and failing ones at warn', async () => {
-    const ok = await request(planes.auth.getHttpServer()).get('/health/live').expect(200);
-    expect(lineFor(ok.headers['x-request-id']!)?.level).toBe('debug');
-    planes.lifecycle.beginShutdown();
-    const failing = await request(planes.auth.getHttpServer()).get('/health/ready').expect(503);
-    expect(lineFor(failing.headers['x-request-id']!)?.level).toBe('warn');
-  });
-});
-
-describe('request logging of abandoned requests', () => {
-  let database: TestDatabase;
-  let planes: ListeningPlanes;
-
-  beforeAll(async () => {
-    database = await createMigratedDatabase();
-    planes = await startListeningPlanes(database.url);
-  });
-
-  afterAll(async () => {
-    await planes.close();
-    await database.drop();
-  });
-
   it('writes one line, marked aborted, for a request the client gave up on in the middle of its body', async () => {
     const { hostname, port } = new URL(planes.authOrigin);
     const requestId = 'abandoned-before-answer-1';
@@ -92,5 +69,13 @@ describe('request logging of abandoned requests', () => {
     expect(lines).toHaveLength(1);
     // The body parser answers the broken request with 400, which the client never receives.
     expect(lines[0]).toMatchObject({ level: 'warn', aborted: true, res: { status_code: 400 }, msg: 'POST /t/acme/token 400 (aborted)' });
+  });
+
+  it('logs healthy probes at debug and failing ones at warn', async () => {
+    const ok = await request(planes.auth.getHttpServer()).get('/health/live').expect(200);
+    expect(lineFor(ok.headers['x-request-id']!)?.level).toBe('debug');
+    planes.lifecycle.beginShutdown();
+    const failing = await request(planes.auth.getHttpServer()).get('/health/ready').expect(503);
+    expect(lineFor(failing.headers['x-request-id']!)?.level).toBe('warn');
   });
 });
