@@ -49,7 +49,8 @@ export class ChangeListener {
   /** Connects and listens, unless already doing so or closed. Never throws: failures are retried. */
   start(): void {
     if (this.closed || this.client || this.retry) return;
-    const client = new pg.Client({ ...this.options, keepAlive: true });
+    // Probe an idle connection after 10 s: a connection that died silently must be noticed soon.
+    const client = new pg.Client({ ...this.options, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     this.client = client;
     client.on('notification', (message) => {
       if (message.channel === this.channel) this.changed();

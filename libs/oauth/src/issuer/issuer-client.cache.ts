@@ -41,6 +41,11 @@ interface Entry {
  * which then forgets everything it holds; while that channel is down, nothing is served from
  * memory. Only found clients are kept, so made-up client ids cannot crowd out real ones, and
  * OPENTRUSTY_CLIENT_CACHE_SECONDS bounds an entry's life should an announcement ever be missed.
+ *
+ * Off by default (OPENTRUSTY_CLIENT_CACHE_SECONDS=0): between a change's commit and its
+ * notification's arrival (milliseconds; longer on a connection that died silently) a replica
+ * would still decide on the old secret or status, which SPEC §1 does not allow. It is an opt-in
+ * trade for operators who accept that window.
  */
 @Injectable()
 export class IssuerClientCache implements OnModuleDestroy {

@@ -66,7 +66,8 @@ export interface AppConfig {
   readonly signingKeys: SigningKeyConfig;
   /**
    * How long a process may serve an issuer's tenant and client from memory; changes reach every
-   * replica at once through PostgreSQL notifications, this bounds a missed one. 0 turns it off.
+   * replica through PostgreSQL notifications, this bounds a missed one. 0 (the default) turns it
+   * off: with it on, a change is honoured only once its notification arrived (SPEC §1).
    */
   readonly clientCacheSeconds: number;
   /** Audit events older than this are removed by the purge (never under 90 days). */
