@@ -46,7 +46,7 @@ describe('WriteBatcher', () => {
     expect(done).toBe(true);
   });
 
-  it('fails every write of a failed batch, and writes the next batch afresh', async () => {
+  it('fails every write of a failed batch and every write still waiting, then writes the next one afresh', async () => {
     const writer = gatedWriter();
     const batcher = new WriteBatcher(writer.write, { maxInFlight: 1, maxBatch: 100 });
     const first = batcher.write(1);
@@ -54,9 +54,13 @@ describe('WriteBatcher', () => {
     writer.gates[0]!.release();
     await first;
     await tick();
+    const waiting = batcher.write(9);
     writer.gates[1]!.fail(new Error('connection lost'));
     await expect(second).rejects.toThrow('connection lost');
     await expect(third).rejects.toThrow('connection lost');
+    // Queued behind the failed batch: failed at once, never sent.
+    await expect(waiting).rejects.toThrow('connection lost');
+    expect(writer.batches.flat()).not.toContain(9);
     const fourth = batcher.write(4);
     expect(writer.batches.at(-1)).toEqual([4]);
     writer.gates[2]!.release();

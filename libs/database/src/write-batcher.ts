@@ -15,8 +15,8 @@ export interface WriteBatcherOptions {
  * them together as one statement: under load, concurrent requests share one round trip and one
  * commit (one WAL flush) instead of each paying for its own. A write resolves, with its own
  * result (`writeBatch` answers one per item, in order), only once its batch has committed, so
- * nothing is acknowledged before it is durable; a failed batch fails every write in it, and the
- * next batch is tried afresh.
+ * nothing is acknowledged before it is durable; a failed batch fails every write in it and every
+ * write still waiting, and the next write is tried afresh.
  */
 export class WriteBatcher<T, R = void> {
   private readonly waiting: Waiting<T, R>[] = [];
@@ -42,7 +42,9 @@ export class WriteBatcher<T, R = void> {
       const results = await this.writeBatch(batch.map((waiting) => waiting.item));
       batch.forEach((waiting, index) => waiting.resolve(results[index] as R));
     } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
+      // Those still waiting fail with it rather than each waiting out the same outage (SPEC §8:
+      // fail fast); the next write starts afresh.
+      for (const waiting of [...batch, ...this.waiting.splice(0)]) waiting.reject(error);
     } finally {
       this.inFlight -= 1;
       if (this.waiting.length > 0) void this.send();
