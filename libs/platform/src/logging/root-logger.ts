@@ -22,7 +22,19 @@ export function createRootLogger(level: string, destination?: DestinationStream)
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: errorForLog },
     },
     destination,
   );
+}
+
+/**
+ * An error as it is logged: its kind, message, code and stack, which say what failed and where.
+ * Not its other properties: a driver error carries the values that violated a constraint
+ * (`detail`: "Key (email)=(ada@example.com) already exists"), the statement and its parameters.
+ */
+export function errorForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { type: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), stack: error.stack };
 }
