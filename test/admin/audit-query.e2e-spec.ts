@@ -298,6 +298,9 @@ describe('audit trail queries (SPEC §7)', () => {
       expect((await sessions.root.head(`${API}/audit-queries/${queryId}/events`)).status).toBe(200);
       expect((await sessions.root.head(`${API}/audit-queries/${queryId}/events`).set('Accept', NDJSON)).status).toBe(200);
       expect((await sessions.otherRoot.head(`${API}/audit-queries/${queryId}/events`)).status).toBe(404);
+      // ... and refuses what a GET would refuse.
+      expect((await sessions.root.head(`${API}/audit-queries/${queryId}/events?cursor=not-a-cursor`)).status).toBe(400);
+      expect((await sessions.root.head(`${API}/audit-queries/${queryId}/events?limit=5`).set('Accept', NDJSON)).status).toBe(400);
 
       // The owner sees who looked, why, at what: the declaration, then one audit.read per read.
       const trail = (await sessions.acmeOwner.get(`${API}/tenants/${acme.id}/audit-events?target_id=${queryId}`).expect(200)).body.items as EventView[];

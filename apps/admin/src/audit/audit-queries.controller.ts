@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '#access/current-principal.decorator.js';
 import type { Principal } from '#access/principal.js';
 import { Requires } from '#access/requires.decorator.js';
 import { ApiRoute } from '#platform/api/api-route.decorator.js';
+import { decodeCursor } from '#platform/api/pagination.js';
 import { ValidBody, ValidParams, ValidQuery } from '#platform/api/validation.js';
 import { auditEventPageSchema, auditEventSchema, auditQueryEventsQuery, auditQueryParams, declareAuditQueryBody, declaredAuditQuerySchema } from './audit.schemas.js';
 import { AUDIT_TAG, filterOf } from './audit-events.controller.js';
@@ -50,8 +51,10 @@ export class AuditQueriesController {
   ): Promise<void> {
     const filter = filterOf(query);
     if (req.method === 'HEAD') {
-      // Headers only: the declaration is checked, but nothing is read, so no read is recorded.
+      // Headers only: the request is checked as a GET would be, but nothing is read, so no read is recorded.
       const ndjson = wantsNdjson(req, res);
+      if (ndjson) refusePagingInExport(query);
+      else decodeCursor(query.cursor);
       await this.queries.assertUsable(principal, params.queryId);
       res.status(200).type(ndjson ? NDJSON : 'application/json').setHeader('Cache-Control', 'no-store').end();
       return;
