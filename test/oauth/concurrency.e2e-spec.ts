@@ -298,9 +298,12 @@ describe('two server processes on one database (SPEC §8, §9 concurrency)', () 
 
     // Served from memory: a change nobody announces (its trigger switched off) goes unnoticed.
     await sql(`alter table oauth_clients disable trigger oauth_clients_notify_client_change`);
-    await sql(`update oauth_clients set secret_hash = ? where id = ?`, [hashClientSecret(newClientSecret()), service.clientId]);
-    expect(await statusAt(service.clientSecret!)).toEqual([200, 200]);
-    await sql(`alter table oauth_clients enable trigger oauth_clients_notify_client_change`);
+    try {
+      await sql(`update oauth_clients set secret_hash = ? where id = ?`, [hashClientSecret(newClientSecret()), service.clientId]);
+      expect(await statusAt(service.clientSecret!)).toEqual([200, 200]);
+    } finally {
+      await sql(`alter table oauth_clients enable trigger oauth_clients_notify_client_change`);
+    }
     await sql(`update oauth_clients set secret_hash = ? where id = ?`, [hashClientSecret(service.clientSecret!), service.clientId]);
 
     // A secret rotation committed anywhere: the old secret stops working on both, the new one works.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import pg from 'pg';
-import { seedTenant, seedUser } from '../support/admin-api.js';
+import { PASSWORD, seedTenant, seedUser } from '../support/admin-api.js';
 import { seedClient, type SeededClient } from '../support/oauth-clients.js';
 import { authorizeUrl, newPkcePair } from '../support/oauth-http.js';
 import { type ListeningPlanes, startListeningPlanes } from '../support/test-planes.js';
@@ -26,7 +26,7 @@ import { hiddenField, UserAgent } from '../support/user-agent.js';
 const SLUG = 'pages-co';
 const REDIRECT = 'http://127.0.0.1:9999/callback';
 const AFTER_LOGOUT = 'http://127.0.0.1:9999/signed-out';
-const WATCHED_TABLES = ['sessions', 'oauth_authorization_codes', 'oauth_access_tokens', 'oauth_refresh_tokens', 'oauth_consents', 'users', 'oauth_clients'];
+const WATCHED_TABLES = ['sessions', 'oauth_interactions', 'oauth_authorization_codes', 'oauth_access_tokens', 'oauth_refresh_tokens', 'oauth_consents', 'users', 'oauth_clients'];
 const MARKUP = '<script>alert("owned")</script>';
 /** A page, an error page, or Node refusing a query over its header limit (414, 431) before there is a request. */
 const PAGE_STATUSES = [200, 400, 401, 403, 404, 413, 414, 415, 429, 431];
@@ -79,6 +79,8 @@ describe('bad input on the sign-in, consent and logout pages (SPEC §9)', () => 
     fc.string({ maxLength: 40 }),
     fc.string({ unit: 'binary', maxLength: 20 }),
     fc.constantFrom(MARKUP, `"><img src=x onerror=alert(1)>`, 'javascript:alert(1)', 'https://evil.example/', `${AFTER_LOGOUT}.evil.example`, `${AFTER_LOGOUT}?x=1`, AFTER_LOGOUT, '%00', '\u0000', 'allow', 'deny'),
+    // The real user's credentials: with the live interaction and cookie, only the CSRF check stands in the way.
+    fc.constantFrom(`ada@${SLUG}.example`, PASSWORD),
     fc.constant('x'.repeat(20_000)),
     // Live values, read when the probe runs (after beforeAll): the interaction handle and the client id.
     fc.constantFrom('handle', 'client').map((which) => (which === 'handle' ? live.handle : rp.clientId)),
@@ -109,7 +111,14 @@ describe('bad input on the sign-in, consent and logout pages (SPEC §9)', () => 
     const before = await tableDigests();
     await fc.assert(
       fc.asyncProperty(probes, async (probe) => {
-        const response = await send(probe);
+        const response = await send(probe).catch((error: unknown) => error as Error);
+        if (response instanceof Error) {
+          // A query over Node's header limit (431) or a body over the size limit (413) is refused
+          // while the client may still be sending it: the connection can be reset before fetch
+          // sees the answer. Nothing smaller may fail that way.
+          expect({ route: probe.route, oversized: JSON.stringify(probe.fields).length > 16_000 }).toEqual({ route: probe.route, oversized: true });
+          return;
+        }
         const text = await response.text();
         const location = response.headers.get('location');
         const where = `${probe.route} → ${response.status}${location ? ` ${location}` : ''}`;
