@@ -4,7 +4,7 @@ import { AuthorizationService } from './authorization/authorization.service.js';
 import { InteractionRepository } from './authorization/interaction.repository.js';
 import { ClientAuthenticator } from './clients/client-authenticator.js';
 import { ConsentRepository } from './consent/consent.repository.js';
-import { clientChangesProvider, IssuerClientCache } from './issuer/issuer-client.cache.js';
+import { IssuerClientCache } from './issuer/issuer-client.cache.js';
 import { IssuerClientRepository } from './issuer/issuer-client.repository.js';
 import { IssuerResolver } from './issuer/issuer.resolver.js';
 import { OAuthKeysModule } from './oauth-keys.module.js';
@@ -45,5 +45,5 @@ const PROVIDERS = [
 ];
 
 /** The OAuth 2.0 / OIDC protocol: issuers, client authentication, authorization, grants, tokens. */
-@Module({ imports: [TenancyDataModule, OAuthKeysModule, IdentityModule], providers: [...PROVIDERS, clientChangesProvider], exports: PROVIDERS })
+@Module({ imports: [TenancyDataModule, OAuthKeysModule, IdentityModule], providers: PROVIDERS, exports: PROVIDERS })
 export class OAuthTokensModule {}

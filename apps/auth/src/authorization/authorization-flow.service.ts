@@ -16,7 +16,6 @@ import {
 import type { InteractionRow } from '#oauth/authorization/interaction.repository.js';
 import type { OAuthParameters } from '#oauth/http/form-parameters.js';
 import { type Issuer, issuerUrl } from '#oauth/issuer/issuer.js';
-import { IssuerClientCache } from '#oauth/issuer/issuer-client.cache.js';
 import { TokenRepository } from '#oauth/tokens/token.repository.js';
 import { type IssuerAndClient, IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
 import { hashOpaqueToken } from '#oauth/tokens/opaque-token.js';
@@ -60,7 +59,6 @@ export class AuthorizationFlow {
   constructor(
     private readonly em: EntityManager,
     private readonly clients: IssuerClientRepository,
-    private readonly cachedClients: IssuerClientCache,
     private readonly tokens: TokenRepository,
     private readonly authorization: AuthorizationService,
     private readonly signIn: SignInService,
@@ -139,7 +137,7 @@ export class AuthorizationFlow {
   }
 
   private async issuerAndClient(slug: string, clientId: string | undefined): Promise<{ issuer: Issuer; client: RegisteredClient | null }> {
-    const found = await this.cachedClients.find(slug, clientId && isUuid(clientId) ? clientId : undefined);
+    const found = await this.clients.find(slug, clientId && isUuid(clientId) ? clientId : undefined);
     return { issuer: this.activeIssuer(found), client: found!.client };
   }
 

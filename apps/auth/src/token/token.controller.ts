@@ -28,8 +28,9 @@ export class TokenController {
   @HttpCode(200)
   async introspect(@Param('slug') slug: string, @Req() req: Request) {
     const parameters = formParameters(req);
-    const { issuer } = await this.clients.authenticate(slug, req.get('authorization'), parameters, { allowPublic: false });
-    return this.introspection.introspect(issuer, parameters);
+    return this.clients.withClient(slug, req.get('authorization'), parameters, { allowPublic: false }, ({ issuer, client }) =>
+      this.introspection.introspect(issuer, client, parameters),
+    );
   }
 
   @Post('revoke')

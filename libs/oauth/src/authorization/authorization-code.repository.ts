@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Sql } from '#database/sql.js';
 import { AUDIT_COLUMNS, type AuditStamp, stampValues } from '#audit/audit-writer.js';
 import type { NewAccessToken } from '../tokens/token.repository.js';
+import { ClientChangedError, clientUnchangedSql, clientUnchangedValues, type JudgedClient } from '../issuer/client-versions.js';
 
 export interface NewAuthorizationCode {
   readonly id: string;
@@ -38,8 +39,8 @@ export interface RefreshTokenToIssue {
 }
 
 export interface Redemption {
-  readonly tenantId: string;
-  readonly clientId: string;
+  /** The client redeeming the code, with the versions it was judged on. */
+  readonly client: JudgedClient;
   readonly codeHash: string;
   readonly redirectUri: string;
   readonly codeChallenge: string;
@@ -72,14 +73,19 @@ export class AuthorizationCodeRepository {
    * Consumes the code and issues its tokens in one statement, so two concurrent redemptions
    * (on any replicas) cannot both succeed, and a replay that arrives later always finds the
    * tokens it must revoke. Nothing happens unless the code is unused, unexpired, bound to this
-   * client, redirect URI and PKCE challenge, and its user is still active.
+   * client, redirect URI and PKCE challenge, and its user is still active; nor when the client
+   * or tenant are no longer the versions the request was judged on (then ClientChangedError).
    */
   async redeem(redemption: Redemption): Promise<RedeemedCode | null> {
-    const { accessToken, refreshToken: refresh } = redemption;
-    const [row] = await this.sql.rows<{ id: string; user_id: string; session_id: string | null; scope: string; nonce: string | null; auth_time: Date; refresh_issued: boolean }>(
-      `with code as (
+    const { accessToken, refreshToken: refresh, client } = redemption;
+    const [row] = await this.sql.rows<{ client_unchanged: boolean; id: string | null; user_id: string; session_id: string | null; scope: string; nonce: string | null; auth_time: Date; refresh_issued: boolean }>(
+      `with judged as (
+         select ${clientUnchangedSql('?::uuid', '?::uuid', '?::xid', '?::xid')} as client_unchanged
+       ),
+       code as (
          update oauth_authorization_codes c set consumed_at = ?
-          where c.code_hash = ? and c.tenant_id = ? and c.client_id = ? and c.consumed_at is null and c.expires_at > ?
+          where (select client_unchanged from judged)
+            and c.code_hash = ? and c.tenant_id = ? and c.client_id = ? and c.consumed_at is null and c.expires_at > ?
             and c.redirect_uri = ? and c.code_challenge = ?
             and exists (select 1 from users u where u.id = c.user_id and u.tenant_id = c.tenant_id and u.status = 'active')
           returning c.id, c.user_id, c.session_id, c.scope, c.nonce, c.auth_time, c.tenant_id, c.client_id
@@ -98,15 +104,18 @@ export class AuthorizationCodeRepository {
          insert into audit_events (${AUDIT_COLUMNS})
          select ?, ?, tenant_id, 'client', client_id::text, 'token.issued', 'user', user_id::text, 'success', ?, ?, ?, ?::jsonb from code
        )
-       select id, user_id, session_id, scope, nonce, auth_time, exists (select 1 from refresh) as refresh_issued from code`,
+       select j.client_unchanged, code.id, code.user_id, code.session_id, code.scope, code.nonce, code.auth_time, exists (select 1 from refresh) as refresh_issued
+         from judged j left join code on true`,
       [
-        redemption.now, redemption.codeHash, redemption.tenantId, redemption.clientId, redemption.now, redemption.redirectUri, redemption.codeChallenge,
+        ...clientUnchangedValues(client),
+        redemption.now, redemption.codeHash, client.tenantId, client.id, redemption.now, redemption.redirectUri, redemption.codeChallenge,
         accessToken.id, accessToken.tokenHash, redemption.now, accessToken.expiresAt,
         refresh?.id ?? null, refresh?.tokenHash ?? null, redemption.now, refresh?.expiresAt ?? null, refresh !== null, refresh?.alwaysForThisClient ?? false,
         ...stampValues(redemption.audit),
       ],
     );
-    return row
+    if (!row?.client_unchanged) throw new ClientChangedError();
+    return row.id
       ? { id: row.id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, nonce: row.nonce, authTime: new Date(row.auth_time), refreshTokenIssued: row.refresh_issued }
       : null;
   }

@@ -1,33 +1,10 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
-import type { Logger } from 'pino';
-import { ChangeListener } from '#database/notifications/change-listener.js';
-import { CLIENT_CHANGES_CHANNEL } from '#database/notifications/client-changes.js';
-import { pgClientOptions } from '#database/pg-connection-options.js';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '#platform/config/app-config.js';
-import { APP_CONFIG, ROOT_LOGGER } from '#platform/config/config.tokens.js';
+import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { Clock } from '#platform/time/clock.js';
 import { IssuerClientRepository, type IssuerAndClient } from './issuer-client.repository.js';
 
 const MAX_ENTRIES = 10_000;
-
-/** What the cache needs of a ChangeListener. */
-export type ClientChanges = Pick<ChangeListener, 'listening' | 'generation' | 'start' | 'onChange' | 'close'>;
-
-/** Injection token of the process's listener on CLIENT_CHANGES_CHANNEL; null when the cache is off. */
-export const CLIENT_CHANGES = Symbol('CLIENT_CHANGES');
-
-export const clientChangesProvider = {
-  provide: CLIENT_CHANGES,
-  inject: [MikroORM, APP_CONFIG, ROOT_LOGGER],
-  useFactory: (orm: MikroORM, config: AppConfig, logger: Logger): ClientChanges | null => {
-    if (config.clientCacheSeconds === 0) return null;
-    const options = pgClientOptions(orm.config.get('clientUrl') as string, config.database, 'opentrusty-client-changes');
-    return new ChangeListener({ ...options, statement_timeout: 0 }, CLIENT_CHANGES_CHANNEL, (error) =>
-      logger.warn({ reason: error.message }, 'client change notifications interrupted; clients are read from the database until they resume'),
-    );
-  },
-};
 
 interface Entry {
   readonly value: IssuerAndClient;
@@ -35,54 +12,50 @@ interface Entry {
 }
 
 /**
- * An issuer's tenant and one of its clients, kept in memory: the token, introspection, revocation
- * and authorization endpoints read them on every request, and they change only through the admin
- * plane. PostgreSQL announces every committed change to a tenant or a client to every replica,
- * which then forgets everything it holds; while that channel is down, nothing is served from
- * memory. Only found clients are kept, so made-up client ids cannot crowd out real ones, and
- * OPENTRUSTY_CLIENT_CACHE_SECONDS bounds an entry's life should an announcement ever be missed.
+ * An issuer's tenant and its clients as last read, kept in memory: the token and introspection
+ * endpoints need them on every request, and they change only through the admin plane.
  *
- * Off by default (OPENTRUSTY_CLIENT_CACHE_SECONDS=0): between a change's commit and its
- * notification's arrival (milliseconds; longer on a connection that died silently) a replica
- * would still decide on the old secret or status, which SPEC §1 does not allow. It is an opt-in
- * trade for operators who accept that window.
+ * A copy is only ever a first guess. A request judged on it is acted upon by a statement that
+ * also checks that the client and tenant rows are still the versions the copy was read at
+ * (client-versions.ts); when they are not, nothing is done and the request is judged again on a
+ * fresh read, which replaces the copy. A refusal judged on a copy is never answered either: the
+ * client is read again first (ClientAuthenticator). So no security decision rests on a stale
+ * copy (SPEC §1), and a change costs each replica one extra read of that client, not a
+ * notification channel. Only found clients are kept, so made-up client ids cannot crowd out real
+ * ones; OPENTRUSTY_CLIENT_CACHE_SECONDS bounds how long a copy lives (0: nothing is kept).
  */
 @Injectable()
-export class IssuerClientCache implements OnModuleDestroy {
+export class IssuerClientCache {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly repository: IssuerClientRepository,
     private readonly clock: Clock,
-    @Inject(CLIENT_CHANGES) private readonly changes: ClientChanges | null,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    changes?.onChange(() => this.entries.clear());
+  ) {}
+
+  /** The copy kept of this issuer and client, if there is one young enough. */
+  remembered(slug: string, clientId: string): IssuerAndClient | undefined {
+    const hit = this.entries.get(entryKey(slug, clientId));
+    return hit && hit.until > this.clock.now().getTime() ? hit.value : undefined;
   }
 
-  async find(slug: string, clientId: string | undefined): Promise<IssuerAndClient | null> {
-    const changes = this.changes;
-    if (!changes || clientId === undefined) return this.repository.find(slug, clientId);
-    changes.start();
-    const key = `${slug}\u0000${clientId}`;
-    const now = this.clock.now().getTime();
-    const hit = this.entries.get(key);
-    if (hit && hit.until > now && changes.listening) return hit.value;
-
-    const generation = changes.generation;
+  /** Reads the issuer and client from the database, and keeps the client's copy when there is one. */
+  async read(slug: string, clientId: string | undefined): Promise<IssuerAndClient | null> {
     const found = await this.repository.find(slug, clientId);
-    // Kept only if nothing was announced while it was read: it might predate that change.
-    if (found?.client && changes.listening && changes.generation === generation) {
-      this.entries.delete(key);
+    if (clientId === undefined || this.config.clientCacheSeconds === 0) return found;
+    const key = entryKey(slug, clientId);
+    this.entries.delete(key);
+    if (found?.client) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-      this.entries.set(key, { value: deepFreeze(found), until: now + this.config.clientCacheSeconds * 1000 });
+      this.entries.set(key, { value: deepFreeze(found), until: this.clock.now().getTime() + this.config.clientCacheSeconds * 1000 });
     }
     return found;
   }
+}
 
-  async onModuleDestroy(): Promise<void> {
-    await this.changes?.close();
-  }
+function entryKey(slug: string, clientId: string): string {
+  return `${slug}\u0000${clientId}`;
 }
 
 /** Shared between requests: nobody may change what another request will read. */

@@ -4,12 +4,15 @@ import type { InteractionRow } from '../authorization/interaction.repository.js'
 import type { AuthorizationRequest } from '../authorization/interaction.entity.js';
 import type { ClientStatus, ClientType, GrantType, TokenEndpointAuthMethod } from '../clients/oauth-client.entity.js';
 import type { ClientSettings } from '../clients/oauth-client.factory.js';
+import type { ClientVersions } from './client-versions.js';
 
 /** A client as the protocol endpoints need it (its settings, id and secret hash), read together with its issuer's tenant. */
 export interface RegisteredClient extends ClientSettings {
   readonly id: string;
   readonly tenantId: string;
   readonly secretHash: string | null;
+  /** The row versions this copy was read at; statements that act on it compare them. */
+  readonly versions: ClientVersions;
 }
 
 export interface IssuerAndClient {
@@ -42,6 +45,8 @@ interface Row {
   refresh_token_ttl_seconds: number;
   id_token_signed_response_alg: 'RS256' | 'ES256';
   status: ClientStatus;
+  client_version: string;
+  tenant_version: string;
 }
 
 interface InteractionJoinRow extends Row {
@@ -55,7 +60,7 @@ interface InteractionJoinRow extends Row {
 const TENANT_AND_CLIENT_COLUMNS = `t.id as tenant_id, t.slug as tenant_slug, t.name as tenant_name, t.status as tenant_status,
               c.id, c.name, c.type, c.token_endpoint_auth_method, c.secret_hash, c.redirect_uris, c.post_logout_redirect_uris,
               c.grant_types, c.scopes, c.first_party, c.access_token_ttl_seconds, c.refresh_token_ttl_seconds,
-              c.id_token_signed_response_alg, c.status`;
+              c.id_token_signed_response_alg, c.status, c.xmin::text as client_version, t.xmin::text as tenant_version`;
 
 /**
  * Reads an issuer's tenant and one of its clients in a single round trip: the token,
@@ -122,5 +127,6 @@ function clientOf(row: Row): RegisteredClient | null {
     refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
     idTokenSignedResponseAlg: row.id_token_signed_response_alg,
     status: row.status,
+    versions: { client: row.client_version, tenant: row.tenant_version },
   };
 }

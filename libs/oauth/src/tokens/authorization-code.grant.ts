@@ -31,11 +31,17 @@ export class AuthorizationCodeGrant {
     private readonly clock: Clock,
   ) {}
 
+  /** Throws unless the client may use this grant. */
+  permits(client: RegisteredClient): void {
+    if (!client.grantTypes.includes('authorization_code')) throw new OAuthError('unauthorized_client', 'This client may not use the authorization code grant.');
+  }
+
+  /** Redeems the code, only if the client and tenant are still as judged (else ClientChangedError). */
   async exchange(issuer: Issuer, client: RegisteredClient, parameters: OAuthParameters): Promise<TokenResponse> {
     const code = required(parameters, 'code');
     const redirectUri = required(parameters, 'redirect_uri');
     const verifier = required(parameters, 'code_verifier');
-    if (!client.grantTypes.includes('authorization_code')) throw new OAuthError('unauthorized_client', 'This client may not use the authorization code grant.');
+    this.permits(client);
     if (!isWellFormedCodeVerifier(verifier)) throw new OAuthError('invalid_request', 'code_verifier must be 43 to 128 unreserved characters.');
     if (!isWellFormedOpaqueToken(code)) throw invalidCode();
 
@@ -44,8 +50,7 @@ export class AuthorizationCodeGrant {
     const refreshToken = newOpaqueToken();
     const codeHash = hashOpaqueToken(code);
     const redeemed = await this.codes.redeem({
-      tenantId: issuer.tenant.id,
-      clientId: client.id,
+      client,
       codeHash,
       redirectUri,
       codeChallenge: s256(verifier),

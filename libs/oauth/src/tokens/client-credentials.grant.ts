@@ -26,13 +26,14 @@ export class ClientCredentialsGrant {
     private readonly clock: Clock,
   ) {}
 
+  /** Throws unless the client may use this grant for the requested scope. */
+  permits(client: RegisteredClient, parameters: OAuthParameters): void {
+    this.grantedScope(client, parameters);
+  }
+
+  /** The client's token: written only if the client and tenant are still as judged (else ClientChangedError). */
   async exchange(issuer: Issuer, client: RegisteredClient, parameters: OAuthParameters): Promise<TokenResponse> {
-    if (client.type !== 'confidential' || !client.grantTypes.includes('client_credentials')) {
-      throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
-    }
-    const apiScopes = client.scopes.filter((scope) => !OIDC_SCOPES.has(scope));
-    const requested = parameters.scope === undefined ? apiScopes : parseScope(parameters.scope);
-    assertAllowed(requested, apiScopes);
+    const requested = this.grantedScope(client, parameters);
 
     const token = newOpaqueToken();
     const now = this.clock.now();
@@ -55,8 +56,18 @@ export class ClientCredentialsGrant {
       sessionId: null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + client.accessTokenTtlSeconds * 1000),
-    }, audit);
+    }, client.versions, audit);
     this.metrics.tokensIssued.inc({ grant_type: 'client_credentials' });
     return { access_token: token, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds, ...(requested.length > 0 ? { scope: formatScope(requested) } : {}) };
+  }
+
+  private grantedScope(client: RegisteredClient, parameters: OAuthParameters): string[] {
+    if (client.type !== 'confidential' || !client.grantTypes.includes('client_credentials')) {
+      throw new OAuthError('unauthorized_client', 'This client may not use the client_credentials grant.');
+    }
+    const apiScopes = client.scopes.filter((scope) => !OIDC_SCOPES.has(scope));
+    const requested = parameters.scope === undefined ? apiScopes : parseScope(parameters.scope);
+    assertAllowed(requested, apiScopes);
+    return requested;
   }
 }

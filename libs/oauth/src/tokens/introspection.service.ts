@@ -3,6 +3,7 @@ import { Clock } from '#platform/time/clock.js';
 import type { OAuthParameters } from '../http/form-parameters.js';
 import { required } from '../http/form-parameters.js';
 import type { Issuer } from '../issuer/issuer.js';
+import type { JudgedClient } from '../issuer/client-versions.js';
 import { hashOpaqueToken, isWellFormedOpaqueToken } from './opaque-token.js';
 import { type TokenState, TokenRepository } from './token.repository.js';
 
@@ -31,15 +32,15 @@ export class IntrospectionService {
     private readonly clock: Clock,
   ) {}
 
-  async introspect(issuer: Issuer, parameters: OAuthParameters): Promise<IntrospectionResponse> {
+  /** `client` asks; its judgement is confirmed by each lookup (ClientChangedError when it changed since). */
+  async introspect(issuer: Issuer, client: JudgedClient, parameters: OAuthParameters): Promise<IntrospectionResponse> {
     const token = required(parameters, 'token');
     if (!isWellFormedOpaqueToken(token)) return { active: false };
     const hash = hashOpaqueToken(token);
     const now = this.clock.now();
-    const lookups = [() => this.tokens.accessTokenState(issuer.tenant.id, hash, now), () => this.tokens.refreshTokenState(issuer.tenant.id, hash, now)];
-    if (parameters.token_type_hint === 'refresh_token') lookups.reverse();
-    for (const lookup of lookups) {
-      const state = await lookup();
+    const kinds: TokenState['kind'][] = parameters.token_type_hint === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
+    for (const kind of kinds) {
+      const state = await this.tokens.tokenStateFor(client, kind, hash, now);
       if (state) return present(state, issuer.url);
     }
     return { active: false };

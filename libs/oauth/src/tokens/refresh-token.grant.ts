@@ -29,9 +29,15 @@ export class RefreshTokenGrant {
     private readonly clock: Clock,
   ) {}
 
+  /** Throws unless the client may use this grant. */
+  permits(client: RegisteredClient): void {
+    if (!client.grantTypes.includes('refresh_token')) throw new OAuthError('unauthorized_client', 'This client may not use refresh tokens.');
+  }
+
+  /** Rotates the token, only if the client and tenant are still as judged (else ClientChangedError). */
   async exchange(issuer: Issuer, client: RegisteredClient, parameters: OAuthParameters): Promise<TokenResponse> {
     const presented = required(parameters, 'refresh_token');
-    if (!client.grantTypes.includes('refresh_token')) throw new OAuthError('unauthorized_client', 'This client may not use refresh tokens.');
+    this.permits(client);
     const narrowed = parameters.scope === undefined ? null : formatScope(parseScope(parameters.scope));
     if (narrowed === '') throw new OAuthError('invalid_scope', 'The scope is empty.');
     if (!isWellFormedOpaqueToken(presented)) throw invalidRefreshToken();
@@ -41,8 +47,7 @@ export class RefreshTokenGrant {
     const refreshToken = newOpaqueToken();
     const tokenHash = hashOpaqueToken(presented);
     const rotated = await this.tokens.rotateRefreshToken({
-      tenantId: issuer.tenant.id,
-      clientId: client.id,
+      client,
       tokenHash,
       scope: narrowed,
       refreshId: uuidv7(now.getTime()),

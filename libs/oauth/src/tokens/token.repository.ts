@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { AUDIT_COLUMN_TYPES, AUDIT_COLUMNS, type AuditStamp, stampValues } from '#audit/audit-writer.js';
 import { Sql } from '#database/sql.js';
 import { WriteBatcher } from '#database/write-batcher.js';
+import { ClientChangedError, type ClientVersions, clientUnchangedSql, clientUnchangedValues, type JudgedClient } from '../issuer/client-versions.js';
 
 export interface NewAccessToken {
   readonly id: string;
@@ -17,9 +18,16 @@ export interface NewAccessToken {
   readonly expiresAt: Date;
 }
 
+interface IssuedAccessToken {
+  readonly token: NewAccessToken;
+  /** The versions of the token's client and tenant the grant was judged on. */
+  readonly judged: ClientVersions;
+  readonly audit: readonly unknown[];
+}
+
 export interface RefreshRotation {
-  readonly tenantId: string;
-  readonly clientId: string;
+  /** The client presenting the token, with the versions it was judged on. */
+  readonly client: JudgedClient;
   readonly tokenHash: string;
   /** A narrower scope for the new access token, or null for the same scope. */
   readonly scope: string | null;
@@ -65,6 +73,24 @@ interface StateRow {
   active: boolean;
 }
 
+/** A token's row with its live state; parameters: now, token hash, tenant. */
+const STATE_QUERIES: Readonly<Record<TokenState['kind'], string>> = {
+  access_token: `select a.id, a.client_id, a.user_id, a.scope, a.created_at, a.expires_at,
+                        (a.revoked_at is null and a.expires_at > ? and c.status = 'active' and c.deleted_at is null
+                         and (a.user_id is null or u.status = 'active')) as active
+                   from oauth_access_tokens a
+                   join oauth_clients c on c.id = a.client_id and c.tenant_id = a.tenant_id
+                   left join users u on u.id = a.user_id and u.tenant_id = a.tenant_id
+                  where a.token_hash = ? and a.tenant_id = ?`,
+  refresh_token: `select r.id, r.client_id, r.user_id, r.scope, r.created_at, r.expires_at,
+                         (r.revoked_at is null and r.rotated_at is null and r.expires_at > ? and c.status = 'active' and c.deleted_at is null
+                          and u.status = 'active') as active
+                    from oauth_refresh_tokens r
+                    join oauth_clients c on c.id = r.client_id and c.tenant_id = r.tenant_id
+                    join users u on u.id = r.user_id and u.tenant_id = r.tenant_id
+                   where r.token_hash = ? and r.tenant_id = ?`,
+};
+
 /** Statements of token issuance (client_credentials grants, refresh rotations) in flight at once, and at most how many grants in one. */
 const ISSUANCE_BATCHES_IN_FLIGHT = 6;
 const ISSUANCE_BATCH_MAX = 100;
@@ -76,13 +102,13 @@ const ISSUANCE_BATCH_MAX = 100;
 @Injectable()
 export class TokenRepository {
   /** Access tokens with their audit events, written together when grants arrive together. */
-  private readonly issued = new WriteBatcher<{ token: NewAccessToken; audit: readonly unknown[] }>((rows) => this.insertAccessTokens(rows), {
+  private readonly issued = new WriteBatcher<IssuedAccessToken, boolean>((rows) => this.insertAccessTokens(rows), {
     maxInFlight: ISSUANCE_BATCHES_IN_FLIGHT,
     maxBatch: ISSUANCE_BATCH_MAX,
   });
 
   /** Refresh-token rotations, likewise. */
-  private readonly rotations = new WriteBatcher<RefreshRotation, RotatedRefreshToken | null>((batch) => this.rotateRefreshTokens(batch), {
+  private readonly rotations = new WriteBatcher<RefreshRotation, RotatedRefreshToken | 'unknown' | 'client-changed'>((batch) => this.rotateRefreshTokens(batch), {
     maxInFlight: ISSUANCE_BATCHES_IN_FLIGHT,
     maxBatch: ISSUANCE_BATCH_MAX,
   });
@@ -93,60 +119,68 @@ export class TokenRepository {
   ) {}
 
   /**
-   * Inserts an access token and its audit event, resolving once both have committed. Grants that
-   * arrive while earlier ones are being written share one statement (WriteBatcher): one round
-   * trip and one commit for all of them, each token still with its own event.
+   * Inserts an access token and its audit event, resolving once both have committed, provided
+   * the client and tenant are still the versions the grant was judged on (else ClientChangedError,
+   * and nothing is written). Grants that arrive while earlier ones are being written share one
+   * statement (WriteBatcher): one round trip and one commit for all of them, each token still
+   * with its own event.
    */
-  insertAccessToken(token: NewAccessToken, audit: readonly unknown[]): Promise<void> {
-    return this.issued.write({ token, audit });
+  async insertAccessToken(token: NewAccessToken, judged: ClientVersions, audit: readonly unknown[]): Promise<void> {
+    if (!(await this.issued.write({ token, judged, audit }))) throw new ClientChangedError();
   }
 
-  private async insertAccessTokens(rows: readonly { token: NewAccessToken; audit: readonly unknown[] }[]): Promise<void[]> {
+  /** One answer per grant: true when written, false when its client or tenant had changed. */
+  private async insertAccessTokens(rows: readonly IssuedAccessToken[]): Promise<boolean[]> {
     const tokens = rows.map(({ token }) => token);
     const tokenColumns = [
+      tokens.map((_, index) => index),
       tokens.map((t) => t.id), tokens.map((t) => t.tenantId), tokens.map((t) => t.clientId), tokens.map((t) => t.userId), tokens.map((t) => t.tokenHash),
       tokens.map((t) => t.scope), tokens.map((t) => t.grantId), tokens.map((t) => t.sessionId), tokens.map((t) => t.createdAt), tokens.map((t) => t.expiresAt),
+      rows.map(({ judged }) => judged.client), rows.map(({ judged }) => judged.tenant),
     ];
-    const auditColumns = AUDIT_COLUMN_TYPES.map((_, index) => rows.map(({ audit }) => audit[index] ?? null));
-    await this.sql.run(
-      `with token as (
+    const auditColumns = [rows.map((_, index) => index), ...AUDIT_COLUMN_TYPES.map((_, index) => rows.map(({ audit }) => audit[index] ?? null))];
+    const written = await this.sql.rows<{ n: number }>(
+      `with input as (
+         select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::xid[], ?::xid[])
+           as i(n, id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at, client_version, tenant_version)
+       ),
+       judged as (
+         select * from input i where ${clientUnchangedSql('i.client_id', 'i.tenant_id', 'i.client_version', 'i.tenant_version')}
+       ),
+       token as (
          insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
-         select * from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::timestamptz[], ?::timestamptz[])
+         select id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at from judged
+       ),
+       audit as (
+         insert into audit_events (${AUDIT_COLUMNS})
+         select ${AUDIT_COLUMNS} from unnest(?::int[], ${AUDIT_COLUMN_TYPES.map((type) => `?::${type}[]`).join(', ')}) as a(n, ${AUDIT_COLUMNS})
+          where a.n in (select n from judged)
        )
-       insert into audit_events (${AUDIT_COLUMNS})
-       select * from unnest(${AUDIT_COLUMN_TYPES.map((type) => `?::${type}[]`).join(', ')})`,
+       select n from judged`,
       [...tokenColumns, ...auditColumns],
     );
-    return [];
+    const accepted = new Set(written.map(({ n }) => n));
+    return rows.map((_, index) => accepted.has(index));
   }
 
   /** The access token's state, judged at `now` against its own expiry and the live client and user. */
   async accessTokenState(tenantId: string, tokenHash: string, now: Date): Promise<TokenState | null> {
-    const [row] = await this.sql.rows<StateRow>(
-      `select a.id, a.client_id, a.user_id, a.scope, a.created_at, a.expires_at,
-              (a.revoked_at is null and a.expires_at > ? and c.status = 'active' and c.deleted_at is null
-               and (a.user_id is null or u.status = 'active')) as active
-         from oauth_access_tokens a
-         join oauth_clients c on c.id = a.client_id and c.tenant_id = a.tenant_id
-         left join users u on u.id = a.user_id and u.tenant_id = a.tenant_id
-        where a.token_hash = ? and a.tenant_id = ?`,
-      [now, tokenHash, tenantId],
-    );
+    const [row] = await this.sql.rows<StateRow>(STATE_QUERIES.access_token, [now, tokenHash, tenantId]);
     return row ? toState('access_token', row) : null;
   }
 
-  async refreshTokenState(tenantId: string, tokenHash: string, now: Date): Promise<TokenState | null> {
-    const [row] = await this.sql.rows<StateRow>(
-      `select r.id, r.client_id, r.user_id, r.scope, r.created_at, r.expires_at,
-              (r.revoked_at is null and r.rotated_at is null and r.expires_at > ? and c.status = 'active' and c.deleted_at is null
-               and u.status = 'active') as active
-         from oauth_refresh_tokens r
-         join oauth_clients c on c.id = r.client_id and c.tenant_id = r.tenant_id
-         join users u on u.id = r.user_id and u.tenant_id = r.tenant_id
-        where r.token_hash = ? and r.tenant_id = ?`,
-      [now, tokenHash, tenantId],
+  /**
+   * A token's state as its own tenant's client `judged` may learn it (introspection), provided
+   * the client and tenant are still the versions it was judged on; else ClientChangedError.
+   */
+  async tokenStateFor(judged: JudgedClient, kind: TokenState['kind'], tokenHash: string, now: Date): Promise<TokenState | null> {
+    const [row] = await this.sql.rows<StateRow & { client_unchanged: boolean }>(
+      `select ${clientUnchangedSql('?::uuid', '?::uuid', '?::xid', '?::xid')} as client_unchanged, s.*
+         from (${STATE_QUERIES[kind]}) s right join (select) one on true`,
+      [...clientUnchangedValues(judged), now, tokenHash, judged.tenantId],
     );
-    return row ? toState('refresh_token', row) : null;
+    if (!row?.client_unchanged) throw new ClientChangedError();
+    return row.id ? toState(kind, row) : null;
   }
 
   /**
@@ -156,24 +190,30 @@ export class TokenRepository {
    * unused, unrevoked, unexpired, issued to this client, its user is active and `scope` is within
    * it. Rotations that arrive together share one statement (WriteBatcher); a row is updated at
    * most once per statement, so of two rotations of one token, in one batch or on any replicas,
-   * at most one succeeds.
+   * at most one succeeds. Nor does anything happen when the client or tenant are no longer the
+   * versions the rotation was judged on: that throws ClientChangedError.
    */
-  rotateRefreshToken(rotation: RefreshRotation): Promise<RotatedRefreshToken | null> {
-    return this.rotations.write(rotation);
+  async rotateRefreshToken(rotation: RefreshRotation): Promise<RotatedRefreshToken | null> {
+    const rotated = await this.rotations.write(rotation);
+    if (rotated === 'client-changed') throw new ClientChangedError();
+    return rotated === 'unknown' ? null : rotated;
   }
 
-  private async rotateRefreshTokens(rotations: readonly RefreshRotation[]): Promise<(RotatedRefreshToken | null)[]> {
+  private async rotateRefreshTokens(rotations: readonly RefreshRotation[]): Promise<(RotatedRefreshToken | 'unknown' | 'client-changed')[]> {
     const column = <V>(pick: (rotation: RefreshRotation, index: number) => V) => rotations.map(pick);
-    const rows = await this.sql.rows<{ n: number; family_id: string; user_id: string; session_id: string | null; scope: string; auth_time: Date; access_scope: string }>(
+    const rows = await this.sql.rows<{ n: number; client_changed: boolean; family_id: string; user_id: string; session_id: string | null; scope: string; auth_time: Date; access_scope: string }>(
       `with input as (
-         select * from unnest(?::int[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::timestamptz[], ?::timestamptz[],
+         select * from unnest(?::int[], ?::text[], ?::uuid[], ?::uuid[], ?::xid[], ?::xid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::timestamptz[], ?::timestamptz[],
                               ?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::jsonb[])
-           as i(n, token_hash, tenant_id, client_id, scope, refresh_id, refresh_hash, access_id, access_hash, access_expires_at, now,
+           as i(n, token_hash, tenant_id, client_id, client_version, tenant_version, scope, refresh_id, refresh_hash, access_id, access_hash, access_expires_at, now,
                 audit_id, occurred_at, ip, user_agent, request_id, metadata)
+       ),
+       judged as (
+         select * from input i where ${clientUnchangedSql('i.client_id', 'i.tenant_id', 'i.client_version', 'i.tenant_version')}
        ),
        old as (
          update oauth_refresh_tokens r set rotated_at = i.now
-           from input i
+           from judged i
           where r.token_hash = i.token_hash and r.tenant_id = i.tenant_id and r.client_id = i.client_id
             and r.rotated_at is null and r.revoked_at is null and r.expires_at > i.now
             and exists (select 1 from users u where u.id = r.user_id and u.tenant_id = r.tenant_id and u.status = 'active')
@@ -194,16 +234,19 @@ export class TokenRepository {
          insert into audit_events (${AUDIT_COLUMNS})
          select audit_id, occurred_at, tenant_id, 'client', client_id::text, 'token.refreshed', 'user', user_id::text, 'success', ip, user_agent, request_id, metadata from old
        )
-       select n, family_id, user_id, session_id, scope, auth_time, access_scope from old`,
+       select n, false as client_changed, family_id, user_id, session_id, scope, auth_time, access_scope from old
+       union all
+       select n, true, null, null, null, null, null, null from input where n not in (select n from judged)`,
       [
-        column((_, index) => index), column((r) => r.tokenHash), column((r) => r.tenantId), column((r) => r.clientId), column((r) => r.scope),
+        column((_, index) => index), column((r) => r.tokenHash), column((r) => r.client.tenantId), column((r) => r.client.id),
+        column((r) => r.client.versions.client), column((r) => r.client.versions.tenant), column((r) => r.scope),
         column((r) => r.refreshId), column((r) => r.refreshHash), column((r) => r.accessId), column((r) => r.accessHash), column((r) => r.accessExpiresAt), column((r) => r.now),
         column((r) => r.audit.id), column((r) => r.audit.occurredAt), column((r) => r.audit.ip), column((r) => r.audit.userAgent), column((r) => r.audit.requestId), column((r) => r.audit.metadata),
       ],
     );
-    const results: (RotatedRefreshToken | null)[] = rotations.map(() => null);
+    const results: (RotatedRefreshToken | 'unknown' | 'client-changed')[] = rotations.map(() => 'unknown');
     for (const row of rows) {
-      results[row.n] = { familyId: row.family_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, accessScope: row.access_scope, authTime: new Date(row.auth_time) };
+      results[row.n] = row.client_changed ? 'client-changed' : { familyId: row.family_id, userId: row.user_id, sessionId: row.session_id, scope: row.scope, accessScope: row.access_scope, authTime: new Date(row.auth_time) };
     }
     return results;
   }

