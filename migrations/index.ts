@@ -10,6 +10,7 @@ import { Migration20261129000700_rate_limits } from './Migration20261129000700_r
 import { Migration20261129000800_rate_limit_take } from './Migration20261129000800_rate_limit_take.js';
 import { Migration20261129000900_client_changes_and_partial_token_indexes } from './Migration20261129000900_client_changes_and_partial_token_indexes.js';
 import { Migration20261129001000_refresh_token_fillfactor } from './Migration20261129001000_refresh_token_fillfactor.js';
+import { Migration20261129001100_rate_limit_admitted } from './Migration20261129001100_rate_limit_admitted.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -27,4 +28,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000800_rate_limit_take', class: Migration20261129000800_rate_limit_take },
   { name: 'Migration20261129000900_client_changes_and_partial_token_indexes', class: Migration20261129000900_client_changes_and_partial_token_indexes },
   { name: 'Migration20261129001000_refresh_token_fillfactor', class: Migration20261129001000_refresh_token_fillfactor },
+  { name: 'Migration20261129001100_rate_limit_admitted', class: Migration20261129001100_rate_limit_admitted },
 ];

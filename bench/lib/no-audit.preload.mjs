@@ -7,12 +7,14 @@
 // made. Every other statement passes unchanged.
 //
 // The grant's statement (TokenRepository.insertAccessTokens, one or more grants written together) is
-//   with token as (insert into oauth_access_tokens (…) select * from unnest($1 … $10)) insert into audit_events (…) select * from unnest($11 …)
-// and becomes the bare token insert with its first ten parameters, under its own prepared name.
+//   with input as (… unnest($1 … $13) …), judged as (…), token as (insert into oauth_access_tokens …),
+//        audit as (insert into audit_events … unnest($14 …) …)
+//   select n from judged
+// and becomes the same statement without its audit CTE and its parameters, under its own prepared name.
 import pg from 'pg';
 
-const GRANT = /^with token as \(\s*(insert into oauth_access_tokens \([^)]*\)\s*select \* from unnest\([^)]*\))\s*\)\s*insert into audit_events\b/s;
-const TOKEN_PARAMETERS = 10;
+const GRANT = /^(with input as \([\s\S]*token as \(\s*insert into oauth_access_tokens\b[\s\S]*?\))\s*,\s*audit as \(\s*insert into audit_events\b[\s\S]*\)\s*(select n from judged)\s*$/;
+const TOKEN_PARAMETERS = 13;
 let rewritten = 0;
 
 const original = pg.Client.prototype.query;
@@ -21,7 +23,7 @@ pg.Client.prototype.query = function queryWithoutAudit(config, values, callback)
   const match = typeof text === 'string' ? GRANT.exec(text) : null;
   if (match && Array.isArray(config.values)) {
     rewritten += 1;
-    config = { ...config, text: match[1], values: config.values.slice(0, TOKEN_PARAMETERS), name: config.name ? `${config.name}_noaudit` : undefined };
+    config = { ...config, text: `${match[1]}\n${match[2]}`, values: config.values.slice(0, TOKEN_PARAMETERS), name: config.name ? `${config.name}_noaudit` : undefined };
   }
   return original.call(this, config, values, callback);
 };

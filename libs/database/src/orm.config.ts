@@ -35,7 +35,7 @@ export function buildOrmConfig(url: string, database: DatabaseConfig) {
       statement_timeout: database.statementTimeoutMs,
       application_name: 'opentrusty',
     },
-    // Hand-written SQL functions (ot_rate_limit_take) live in migrations, not in entity metadata.
+    // Hand-written SQL functions (ot_rate_limit_take, kept one release) live in migrations, not in entity metadata.
     schemaGenerator: { ignoreRoutines: true },
     extensions: [Migrator],
     migrations: {

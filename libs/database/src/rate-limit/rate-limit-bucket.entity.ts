@@ -14,4 +14,8 @@ export class RateLimitBucket {
 
   @Property({ type: 'datetime' })
   tat!: Date;
+
+  /** How many hits the bucket's last statement admitted: what that statement reports back. */
+  @Property({ type: 'integer', default: 0 })
+  admitted: number = 0;
 }

@@ -10,17 +10,30 @@ import { Sql } from '../sql.js';
 /**
  * GCRA: a bucket's theoretical arrival time (tat) moves one emission interval forward per
  * admitted request, and a request is admitted while that keeps tat within one period of now.
- * Refused requests change nothing, so a caller who keeps hammering is let through again as soon
- * as the rate allows. `ot_rate_limit_take` (Migration20261129000800) takes a whole batch of hits
- * under the bucket's row lock, which keeps the count exact across replicas.
+ * Refused requests do not move it, so a caller who keeps hammering is let through again as soon
+ * as the rate allows. One statement takes a whole batch of hits under the bucket's row lock,
+ * which keeps the count exact across replicas: the insert creates the bucket, or the update
+ * computes the hits it can admit and the new tat from the row it locked (every expression of an
+ * update reads the row as it was), and stores that count in `admitted` for `returning`.
  *
- * It commits asynchronously (`synchronous_commit` off for its own transaction only): a busy
- * client's bucket is one row that every batch updates in turn, and waiting for each commit's WAL
- * flush while holding its lock would serialise them on the disk. A crash of PostgreSQL can forget
- * the last fraction of a second of counts; every other statement still commits synchronously.
+ * It commits asynchronously (`synchronous_commit` off for its own transaction only, set in the
+ * statement): a busy client's bucket is one row that every batch updates in turn, and waiting for
+ * each commit's WAL flush while holding its lock would serialise them on the disk. A crash of
+ * PostgreSQL can forget the last fraction of a second of counts; every other statement still
+ * commits synchronously.
  * Parameters: $1 bucket, $2 now, $3 emission interval (ms), $4 period (ms), $5 hits requested.
  */
-const TAKE = 'select admitted, tat_ms from ot_rate_limit_take($1, $2, $3, $4, $5)';
+const START = 'greatest(b.tat, $2::timestamptz)';
+/** Whole emission intervals left before tat would run more than one period ahead of now (the epsilon absorbs floating-point error in period / emission = limit). */
+const ADMITTED = `greatest(0, least($5::int, floor((extract(epoch from ($2::timestamptz - ${START})) * 1000 + $4::float8) / $3::float8 + 1e-9)::int))`;
+const TAKE = `insert into rate_limit_buckets as b (bucket, tat, admitted)
+  select $1, $2::timestamptz + (least($5::int, floor($4::float8 / $3::float8 + 1e-9)::int) * $3::float8) * interval '1 millisecond',
+         least($5::int, floor($4::float8 / $3::float8 + 1e-9)::int)
+    from (select set_config('synchronous_commit', 'off', true)) asynchronous
+  on conflict (bucket) do update
+    set admitted = ${ADMITTED},
+        tat = ${START} + (${ADMITTED} * $3::float8) * interval '1 millisecond'
+  returning b.admitted, extract(epoch from b.tat) * 1000 as tat_ms`;
 
 interface TakeRow {
   admitted: number;
