@@ -63,9 +63,9 @@ describe('migrations', () => {
     expect(await applyMigrations(orm, database.url, testDatabaseConfig())).toEqual([]);
   });
 
-  it('leaves room on refresh-token pages for rotations written as heap-only tuples (fillfactor 80)', async () => {
+  it('leaves room on refresh-token pages for rotations written as heap-only tuples (fillfactor 50)', async () => {
     const [row] = await orm.em.getConnection().execute<{ reloptions: string[] | null }[]>(`select reloptions from pg_class where relname = 'oauth_refresh_tokens'`);
-    expect(row!.reloptions).toEqual(['fillfactor=80']);
+    expect(row!.reloptions).toEqual(['fillfactor=50']);
   });
 
   it('enforces the tenant rules in the database itself', async () => {
