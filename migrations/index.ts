@@ -12,6 +12,7 @@ import { Migration20261129000900_client_changes_and_partial_token_indexes } from
 import { Migration20261129001000_refresh_token_fillfactor } from './Migration20261129001000_refresh_token_fillfactor.js';
 import { Migration20261129001100_rate_limit_admitted } from './Migration20261129001100_rate_limit_admitted.js';
 import { Migration20261129001200_refresh_token_fillfactor_half } from './Migration20261129001200_refresh_token_fillfactor_half.js';
+import { Migration20261129001300_hash_columns_collate_c } from './Migration20261129001300_hash_columns_collate_c.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -31,4 +32,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129001000_refresh_token_fillfactor', class: Migration20261129001000_refresh_token_fillfactor },
   { name: 'Migration20261129001100_rate_limit_admitted', class: Migration20261129001100_rate_limit_admitted },
   { name: 'Migration20261129001200_refresh_token_fillfactor_half', class: Migration20261129001200_refresh_token_fillfactor_half },
+  { name: 'Migration20261129001300_hash_columns_collate_c', class: Migration20261129001300_hash_columns_collate_c },
 ];

@@ -50,16 +50,16 @@ export class AuditEvent {
   @Property({ type: 'string', length: 16 })
   actorType!: 'user' | 'client' | 'system' | 'anonymous';
 
-  @Property({ type: 'string', length: 64, nullable: true })
+  @Property({ type: 'string', length: 64, nullable: true, collation: 'C' })
   actorId?: string | null;
 
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: 64, collation: 'C' })
   action!: string;
 
   @Property({ type: 'string', length: 32, nullable: true })
   targetType?: string | null;
 
-  @Property({ type: 'string', length: 64, nullable: true })
+  @Property({ type: 'string', length: 64, nullable: true, collation: 'C' })
   targetId?: string | null;
 
   @Property({ type: 'string', length: 8 })

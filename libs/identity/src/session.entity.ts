@@ -31,7 +31,7 @@ export class Session {
   plane!: SessionPlane;
 
   /** Hex SHA-256 of the cookie token. */
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: 64, collation: 'C' })
   @Unique({ name: 'sessions_token_hash_unique' })
   tokenHash!: string;
 

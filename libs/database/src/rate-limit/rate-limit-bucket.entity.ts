@@ -9,7 +9,7 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 @Entity({ tableName: 'rate_limit_buckets' })
 export class RateLimitBucket {
   /** `<limit>:<hash of the subject>`: no address, email or id is stored in clear. */
-  @PrimaryKey({ type: 'string', length: 80 })
+  @PrimaryKey({ type: 'string', length: 80, collation: 'C' })
   bucket!: string;
 
   @Property({ type: 'datetime' })

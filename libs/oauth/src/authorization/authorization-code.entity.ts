@@ -22,7 +22,7 @@ export class AuthorizationCode {
   @Property({ type: 'uuid', nullable: true })
   sessionId?: string | null;
 
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: 64, collation: 'C' })
   @Unique({ name: 'oauth_authorization_codes_code_hash_unique' })
   codeHash!: string;
 

@@ -24,7 +24,7 @@ export class Interaction {
   id!: string;
 
   /** Hex SHA-256 of the opaque interaction id the browser holds. */
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: 64, collation: 'C' })
   @Unique({ name: 'oauth_interactions_handle_hash_unique' })
   handleHash!: string;
 

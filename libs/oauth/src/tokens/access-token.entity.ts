@@ -24,7 +24,7 @@ export class AccessToken {
   @Property({ type: 'uuid', nullable: true })
   userId?: string | null;
 
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: 64, collation: 'C' })
   @Unique({ name: 'oauth_access_tokens_token_hash_unique' })
   tokenHash!: string;
 

@@ -27,7 +27,7 @@ export class RefreshToken {
   @Property({ type: 'uuid' })
   familyId!: string;
 
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: 64, collation: 'C' })
   @Unique({ name: 'oauth_refresh_tokens_token_hash_unique' })
   tokenHash!: string;
 
