@@ -6,15 +6,15 @@
 // rewrite of the one statement, at the `pg` driver below the product, is how the comparison is
 // made. Every other statement passes unchanged.
 //
-// The grant's statement (TokenRepository.insertAccessTokens, one or more grants written together) is
-//   with input as (… unnest($1 … $13) …), judged as (…), token as (insert into oauth_access_tokens …),
-//        audit as (insert into audit_events … unnest($14 …) …)
+// The grant's statement (TokenRepository.insertClientTokens, one or more grants written together) is
+//   with input as (… unnest($1 … $10) …), judged as (…), token as (insert into oauth_access_tokens …),
+//        audit as (insert into audit_events … join unnest($11 … $17) …)
 //   select n from judged
 // and becomes the same statement without its audit CTE and its parameters, under its own prepared name.
 import pg from 'pg';
 
 const GRANT = /^(with input as \([\s\S]*token as \(\s*insert into oauth_access_tokens\b[\s\S]*?\))\s*,\s*audit as \(\s*insert into audit_events\b[\s\S]*\)\s*(select n from judged)\s*$/;
-const TOKEN_PARAMETERS = 13;
+const TOKEN_PARAMETERS = 10;
 let rewritten = 0;
 
 const original = pg.Client.prototype.query;

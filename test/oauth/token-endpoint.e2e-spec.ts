@@ -64,12 +64,16 @@ describe('token endpoint: client authentication, client_credentials, introspecti
     for (const answer of answers) {
       expect(byHash.get(createHash('sha256').update(answer.body.access_token).digest('hex'))).toMatchObject({ scope: answer.body.scope, ttl: 600 });
     }
-    const events = await planes.orm.em.fork().execute<{ id: string; scope: string }[]>(
-      `select id, metadata->>'scope' as scope from audit_events where action = 'token.issued' and actor_id = ? and tenant_id = ?`,
+    const events = await planes.orm.em.fork().execute<{ id: string; scope: string; actor_type: string; target_type: string; target_id: string; outcome: string; grant_type: string }[]>(
+      `select id, metadata->>'scope' as scope, actor_type, target_type, target_id, outcome, metadata->>'grant_type' as grant_type
+         from audit_events where action = 'token.issued' and actor_id = ? and tenant_id = ?`,
       [concurrent.clientId, tenant.id],
     );
     expect(new Set(events.map((event) => event.id)).size).toBe(40);
     expect(events.filter((event) => event.scope === 'api:read')).toHaveLength(20);
+    for (const event of events) {
+      expect(event).toMatchObject({ actor_type: 'client', target_type: 'client', target_id: concurrent.clientId, outcome: 'success', grant_type: 'client_credentials' });
+    }
     const config = await rp(concurrent);
     for (const answer of answers.slice(0, 5)) expect((await client.tokenIntrospection(config, answer.body.access_token)).active).toBe(true);
   });

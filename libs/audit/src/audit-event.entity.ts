@@ -16,7 +16,7 @@ export const MINIMUM_RETENTION_DAYS = 90;
 @Index({ name: 'audit_events_actor_id_index', properties: ['actorId'] })
 @Index({ name: 'audit_events_target_id_index', properties: ['targetId'] })
 @Index({ name: 'audit_events_action_index', properties: ['action'] })
-@Index({ name: 'audit_events_occurred_at_index', properties: ['occurredAt'] })
+@Index({ name: 'audit_events_occurred_at_index', properties: ['occurredAt'], type: 'brin' })
 @Check({ name: 'audit_events_outcome_check', expression: `outcome in ('success', 'failure')` })
 @Check({ name: 'audit_events_actor_type_check', expression: `actor_type in ('user', 'client', 'system', 'anonymous')` })
 @Trigger({

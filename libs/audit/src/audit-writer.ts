@@ -40,9 +40,6 @@ const FORBIDDEN_KEY = /(^|_)(pass|password|secret|token|cookie|authorization|ses
 
 export const AUDIT_COLUMNS = 'id, occurred_at, tenant_id, actor_type, actor_id, action, target_type, target_id, outcome, ip, user_agent, request_id, metadata';
 
-/** The SQL types of AUDIT_COLUMNS, for statements that insert many events from arrays (`unnest`). */
-export const AUDIT_COLUMN_TYPES = ['uuid', 'timestamptz', 'uuid', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'jsonb'] as const;
-
 /** `values (...)` for one event, matching AUDIT_COLUMNS and AuditWriter.values(). */
 export const AUDIT_VALUES = 'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)';
 

@@ -38,27 +38,21 @@ export class ClientCredentialsGrant {
     const token = newOpaqueToken();
     const now = this.clock.now();
     const scope = formatScope(requested);
-    const audit = this.audit.values({
-      action: 'token.issued',
-      tenantId: issuer.tenant.id,
-      actor: { type: 'client', id: client.id },
-      target: { type: 'client', id: client.id },
-      metadata: { grant_type: 'client_credentials', scope },
-    });
-    await this.tokens.insertAccessToken({
-      id: uuidv7(now.getTime()),
-      tenantId: issuer.tenant.id,
-      clientId: client.id,
-      userId: null,
-      tokenHash: hashOpaqueToken(token),
-      scope: formatScope(requested),
-      grantId: null,
-      sessionId: null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + client.accessTokenTtlSeconds * 1000),
-    }, client.versions, audit);
+    await this.tokens.insertClientToken(
+      {
+        id: uuidv7(now.getTime()),
+        tenantId: issuer.tenant.id,
+        clientId: client.id,
+        tokenHash: hashOpaqueToken(token),
+        scope,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + client.accessTokenTtlSeconds * 1000),
+      },
+      client.versions,
+      this.audit.stamp({ grant_type: 'client_credentials', scope }),
+    );
     this.metrics.tokensIssued.inc({ grant_type: 'client_credentials' });
-    return { access_token: token, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds, ...(requested.length > 0 ? { scope: formatScope(requested) } : {}) };
+    return { access_token: token, token_type: 'Bearer', expires_in: client.accessTokenTtlSeconds, ...(requested.length > 0 ? { scope } : {}) };
   }
 
   private grantedScope(client: RegisteredClient, parameters: OAuthParameters): string[] {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AUDIT_COLUMN_TYPES, AUDIT_COLUMNS, type AuditStamp, stampValues } from '#audit/audit-writer.js';
+import { AUDIT_COLUMNS, type AuditStamp, stampValues } from '#audit/audit-writer.js';
 import { Sql } from '#database/sql.js';
 import { WriteBatcher } from '#database/write-batcher.js';
 import { ClientChangedError, type ClientVersions, clientUnchangedSql, clientUnchangedValues, type JudgedClient } from '../issuer/client-versions.js';
@@ -18,11 +18,15 @@ export interface NewAccessToken {
   readonly expiresAt: Date;
 }
 
+/** A client_credentials token: the client acts for itself, with no user, grant or session. */
+export type NewClientToken = Omit<NewAccessToken, 'userId' | 'grantId' | 'sessionId'>;
+
 interface IssuedAccessToken {
-  readonly token: NewAccessToken;
+  readonly token: NewClientToken;
   /** The versions of the token's client and tenant the grant was judged on. */
   readonly judged: ClientVersions;
-  readonly audit: readonly unknown[];
+  /** The token.issued event's own parts; actor and target are the token's client. */
+  readonly audit: AuditStamp;
 }
 
 export interface RefreshRotation {
@@ -102,7 +106,7 @@ const ISSUANCE_BATCH_MAX = 100;
 @Injectable()
 export class TokenRepository {
   /** Access tokens with their audit events, written together when grants arrive together. */
-  private readonly issued = new WriteBatcher<IssuedAccessToken, boolean>((rows) => this.insertAccessTokens(rows), {
+  private readonly issued = new WriteBatcher<IssuedAccessToken, boolean>((rows) => this.insertClientTokens(rows), {
     maxInFlight: ISSUANCE_BATCHES_IN_FLIGHT,
     maxBatch: ISSUANCE_BATCH_MAX,
   });
@@ -119,45 +123,45 @@ export class TokenRepository {
   ) {}
 
   /**
-   * Inserts an access token and its audit event, resolving once both have committed, provided
-   * the client and tenant are still the versions the grant was judged on (else ClientChangedError,
-   * and nothing is written). Grants that arrive while earlier ones are being written share one
-   * statement (WriteBatcher): one round trip and one commit for all of them, each token still
-   * with its own event.
+   * Inserts a client_credentials access token and its token.issued event (actor and target: the
+   * client), resolving once both have committed, provided the client and tenant are still the
+   * versions the grant was judged on (else ClientChangedError, and nothing is written). Grants that
+   * arrive while earlier ones are being written share one statement (WriteBatcher): one round
+   * trip and one commit for all of them, each token still with its own event.
    */
-  async insertAccessToken(token: NewAccessToken, judged: ClientVersions, audit: readonly unknown[]): Promise<void> {
+  async insertClientToken(token: NewClientToken, judged: ClientVersions, audit: AuditStamp): Promise<void> {
     if (!(await this.issued.write({ token, judged, audit }))) throw new ClientChangedError();
   }
 
   /** One answer per grant: true when written, false when its client or tenant had changed. */
-  private async insertAccessTokens(rows: readonly IssuedAccessToken[]): Promise<boolean[]> {
-    const tokens = rows.map(({ token }) => token);
-    const tokenColumns = [
-      tokens.map((_, index) => index),
-      tokens.map((t) => t.id), tokens.map((t) => t.tenantId), tokens.map((t) => t.clientId), tokens.map((t) => t.userId), tokens.map((t) => t.tokenHash),
-      tokens.map((t) => t.scope), tokens.map((t) => t.grantId), tokens.map((t) => t.sessionId), tokens.map((t) => t.createdAt), tokens.map((t) => t.expiresAt),
-      rows.map(({ judged }) => judged.client), rows.map(({ judged }) => judged.tenant),
-    ];
-    const auditColumns = [rows.map((_, index) => index), ...AUDIT_COLUMN_TYPES.map((_, index) => rows.map(({ audit }) => audit[index] ?? null))];
+  private async insertClientTokens(rows: readonly IssuedAccessToken[]): Promise<boolean[]> {
+    const column = <V>(pick: (row: IssuedAccessToken, index: number) => V) => rows.map(pick);
     const written = await this.sql.rows<{ n: number }>(
       `with input as (
-         select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::xid[], ?::xid[])
-           as i(n, id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at, client_version, tenant_version)
+         select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::xid[], ?::xid[])
+           as i(n, id, tenant_id, client_id, token_hash, scope, created_at, expires_at, client_version, tenant_version)
        ),
        judged as (
          select * from input i where ${clientUnchangedSql('i.client_id', 'i.tenant_id', 'i.client_version', 'i.tenant_version')}
        ),
        token as (
-         insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
-         select id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at from judged
+         insert into oauth_access_tokens (id, tenant_id, client_id, token_hash, scope, created_at, expires_at)
+         select id, tenant_id, client_id, token_hash, scope, created_at, expires_at from judged
        ),
        audit as (
          insert into audit_events (${AUDIT_COLUMNS})
-         select ${AUDIT_COLUMNS} from unnest(?::int[], ${AUDIT_COLUMN_TYPES.map((type) => `?::${type}[]`).join(', ')}) as a(n, ${AUDIT_COLUMNS})
-          where a.n in (select n from judged)
+         select s.audit_id, s.occurred_at, j.tenant_id, 'client', j.client_id::text, 'token.issued', 'client', j.client_id::text, 'success', s.ip, s.user_agent, s.request_id, s.metadata
+           from judged j
+           join unnest(?::int[], ?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::jsonb[]) as s(n, audit_id, occurred_at, ip, user_agent, request_id, metadata) using (n)
        )
        select n from judged`,
-      [...tokenColumns, ...auditColumns],
+      [
+        column((_, index) => index), column(({ token }) => token.id), column(({ token }) => token.tenantId), column(({ token }) => token.clientId),
+        column(({ token }) => token.tokenHash), column(({ token }) => token.scope), column(({ token }) => token.createdAt), column(({ token }) => token.expiresAt),
+        column(({ judged }) => judged.client), column(({ judged }) => judged.tenant),
+        column((_, index) => index), column(({ audit }) => audit.id), column(({ audit }) => audit.occurredAt), column(({ audit }) => audit.ip),
+        column(({ audit }) => audit.userAgent), column(({ audit }) => audit.requestId), column(({ audit }) => audit.metadata),
+      ],
     );
     const accepted = new Set(written.map(({ n }) => n));
     return rows.map((_, index) => accepted.has(index));
