@@ -112,6 +112,40 @@ describe('authorization code flow with a certified relying party (openid-client)
     ]);
   });
 
+  it('redeems a code and rotates a refresh token only while the client is as it was judged: a client disabled after the process read it is refused at once, leaving both unused', async () => {
+    const judged = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT] });
+    const judgedConfig = await client.discovery(new URL(`${planes.authOrigin}/t/flow-co`), judged.clientId, undefined, client.ClientSecretBasic(judged.clientSecret!), {
+      execute: [client.allowInsecureRequests],
+    });
+    const agent = new UserAgent();
+    const first = await runCodeFlow(judgedConfig, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+    // This exchange leaves the client in the process's memory (OPENTRUSTY_CLIENT_CACHE_SECONDS).
+    const tokens = await client.authorizationCodeGrant(judgedConfig, first.callback, { pkceCodeVerifier: first.verifier, expectedNonce: first.nonce, expectedState: first.state });
+    const second = await runCodeFlow(judgedConfig, agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+    const sql = (text: string, params: unknown[]) => planes.orm.em.fork().execute<Record<string, unknown>[]>(text, params);
+    const setStatus = (status: string) => sql('update oauth_clients set status = ? where id = ?', [status, judged.clientId]);
+    const redeem = () => client.authorizationCodeGrant(judgedConfig, second.callback, { pkceCodeVerifier: second.verifier, expectedNonce: second.nonce, expectedState: second.state });
+
+    // Disabled behind the admin API's back (so nothing else revokes anything): the copy in memory
+    // still says active, the statements see otherwise. A refusal replaces the copy, so each case
+    // starts from an active copy made outdated by a fresh change.
+    const consumedCodes = async () => (await sql('select count(*)::int as n from oauth_authorization_codes where client_id = ? and consumed_at is not null', [judged.clientId]))[0]!.n;
+    const rotatedTokens = async () => (await sql('select count(*)::int as n from oauth_refresh_tokens where client_id = ? and rotated_at is not null', [judged.clientId]))[0]!.n;
+    await setStatus('disabled');
+    await expect(client.refreshTokenGrant(judgedConfig, tokens.refresh_token!)).rejects.toMatchObject({ status: 401 });
+    expect(await rotatedTokens()).toBe(0);
+    await setStatus('active');
+    await client.refreshTokenGrant(judgedConfig, tokens.refresh_token!);
+    expect(await rotatedTokens()).toBe(1);
+
+    await setStatus('disabled');
+    await expect(redeem()).rejects.toMatchObject({ status: 401 });
+    expect(await consumedCodes()).toBe(1);
+    await setStatus('active');
+    await expect(redeem()).resolves.toMatchObject({ token_type: 'bearer' });
+    expect(await consumedCodes()).toBe(2);
+  });
+
   describe('sign-in and consent pages belong to the browser that started them', () => {
     const startAuthorization = async (agent: UserAgent, scope: string) => {
       const url = client.buildAuthorizationUrl(config, {

@@ -127,6 +127,17 @@ describe('rate limits (SPEC §8)', () => {
       await token(service).expect(429);
     });
 
+    it('counts a request once when it is judged again because its client changed under it', async () => {
+      const changing = await seedClient(planes, tenant.id, { grantTypes: ['client_credentials'], scopes: ['api:read'] });
+      await token(changing).expect(200);
+      // The process keeps the client as read; the rename makes that copy outdated, so the next
+      // grant's statement refuses it and the grant is judged again on a fresh read.
+      await planes.orm.em.fork().execute(`update oauth_clients set name = 'Renamed' where id = ?`, [changing.clientId]);
+      await token(changing).expect(200);
+      await token(changing).expect(200);
+      await token(changing).expect(429);
+    });
+
     it('counts a public client per client address: a stranger with its client_id spends only their own allowance', async () => {
       const browserApp = await seedClient(planes, tenant.id, { type: 'public' });
       const refresh = (ip: string) =>
