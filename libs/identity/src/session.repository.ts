@@ -17,13 +17,13 @@ export interface NewSession {
   readonly userAgent: string | null;
 }
 
-/** The only code that reads or writes sessions. */
 /** A session that a new sign-in in the same browser replaced. */
 export interface EndedSession {
   readonly id: string;
   readonly userId: string;
 }
 
+/** The only code that reads or writes sessions. */
 @Injectable()
 export class SessionRepository {
   constructor(

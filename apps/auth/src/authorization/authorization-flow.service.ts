@@ -16,9 +16,9 @@ import {
 import type { InteractionRow } from '#oauth/authorization/interaction.repository.js';
 import type { OAuthParameters } from '#oauth/http/form-parameters.js';
 import { type Issuer, issuerUrl } from '#oauth/issuer/issuer.js';
-import { TokenRepository } from '#oauth/tokens/token.repository.js';
 import { type IssuerAndClient, IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
 import { hashOpaqueToken } from '#oauth/tokens/opaque-token.js';
+import { TokenRepository } from '#oauth/tokens/token.repository.js';
 import { Clock } from '#platform/time/clock.js';
 import { OAuthError } from '#oauth/oauth-error.js';
 import { isUuid } from '#platform/ids/uuidv7.js';

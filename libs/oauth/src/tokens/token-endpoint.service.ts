@@ -44,6 +44,7 @@ export class TokenEndpointService {
     const grantType = parameters.grant_type;
     const grant = grantType !== undefined && Object.hasOwn(this.grants, grantType) ? this.grants[grantType] : undefined;
     const permits = grant && ((client: RegisteredClient) => grant.permits(client, parameters));
+    // Counted once per request, also when the client is judged again (ClientChangedError).
     let counted = false;
     return this.clients.withClient(slug, authorization, parameters, { allowPublic: true, permits }, async ({ issuer, client }) => {
       if (!counted) {

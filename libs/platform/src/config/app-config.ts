@@ -65,9 +65,8 @@ export interface AppConfig {
   readonly interactionTtlSeconds: number;
   readonly signingKeys: SigningKeyConfig;
   /**
-   * How long a process may serve an issuer's tenant and client from memory; changes reach every
-   * replica through PostgreSQL notifications, this bounds a missed one. 0 (the default) turns it
-   * off: with it on, a change is honoured only once its notification arrived (SPEC §1).
+   * How long a process keeps its copy of an issuer's tenant and client (300 s by default; 0: none).
+   * A copy is never trusted: every statement acting on it checks the rows' versions (SPEC §1).
    */
   readonly clientCacheSeconds: number;
   /** Audit events older than this are removed by the purge (never under 90 days). */
