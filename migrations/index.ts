@@ -14,6 +14,7 @@ import { Migration20261129001100_rate_limit_admitted } from './Migration20261129
 import { Migration20261129001200_refresh_token_fillfactor_half } from './Migration20261129001200_refresh_token_fillfactor_half.js';
 import { Migration20261129001300_hash_columns_collate_c } from './Migration20261129001300_hash_columns_collate_c.js';
 import { Migration20261129001400_audit_occurred_at_brin } from './Migration20261129001400_audit_occurred_at_brin.js';
+import { Migration20261129001500_refresh_family_heads } from './Migration20261129001500_refresh_family_heads.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -35,4 +36,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129001200_refresh_token_fillfactor_half', class: Migration20261129001200_refresh_token_fillfactor_half },
   { name: 'Migration20261129001300_hash_columns_collate_c', class: Migration20261129001300_hash_columns_collate_c },
   { name: 'Migration20261129001400_audit_occurred_at_brin', class: Migration20261129001400_audit_occurred_at_brin },
+  { name: 'Migration20261129001500_refresh_family_heads', class: Migration20261129001500_refresh_family_heads },
 ];

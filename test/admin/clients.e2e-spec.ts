@@ -120,10 +120,14 @@ describe('OAuth clients on the admin plane (SPEC §6.2)', () => {
        values (?, ?, ?, ?, ?, 'openid', now(), now() + interval '1 hour')`,
       [access, tenantId, clientId, userId, randomBytes(32).toString('hex')],
     );
+    // A family rotated once, as a rotation leaves it: its first row used, and the live token a row
+    // that is not the family's head (so it is in neither the client nor the session index).
+    const family = randomUUID();
     await sql(
-      `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, auth_time, created_at, expires_at)
-       values (?, ?, ?, ?, ?, ?, 'openid offline_access', true, now(), now(), now() + interval '30 days')`,
-      [refresh, tenantId, clientId, userId, randomUUID(), randomBytes(32).toString('hex')],
+      `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, auth_time, created_at, expires_at, rotated_at)
+       values (?, ?, ?, ?, ?, true, ?, 'openid offline_access', true, now(), now(), now() + interval '30 days', now()),
+              (?, ?, ?, ?, ?, false, ?, 'openid offline_access', true, now(), now(), now() + interval '30 days', null)`,
+      [family, tenantId, clientId, userId, family, randomBytes(32).toString('hex'), refresh, tenantId, clientId, userId, family, randomBytes(32).toString('hex')],
     );
     return { access, refresh };
   }
@@ -570,7 +574,8 @@ describe('OAuth clients on the admin plane (SPEC §6.2)', () => {
 
       // The tenant is part of the statement: another tenant's id revokes nothing.
       expect(await RequestContext.create(em, () => clients.revokeTokensOfClient(globex.id, client.client_id, new Date()))).toEqual({ accessTokens: 0, refreshTokens: 0 });
-      expect(await RequestContext.create(em, () => clients.revokeTokensOfClient(acme.id, client.client_id, new Date()))).toEqual({ accessTokens: 1, refreshTokens: 1 });
+      // Both rows of the refresh-token family: the used first one and the live one.
+      expect(await RequestContext.create(em, () => clients.revokeTokensOfClient(acme.id, client.client_id, new Date()))).toEqual({ accessTokens: 1, refreshTokens: 2 });
       expect(await RequestContext.create(em, () => clients.revokeTokensOfClient(acme.id, client.client_id, new Date()))).toEqual({ accessTokens: 0, refreshTokens: 0 });
     });
   });

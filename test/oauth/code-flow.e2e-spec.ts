@@ -254,14 +254,29 @@ describe('RP-initiated logout', () => {
         return [flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state }] as const;
       })()),
     );
+    // Rotated twice: the session's latest tokens are rows a rotation wrote, not the first ones.
+    const rotatedOnce = await client.refreshTokenGrant(config, online.tokens.refresh_token!);
+    const rotated = await client.refreshTokenGrant(config, rotatedOnce.refresh_token!);
     const logoutUrl = client.buildEndSessionUrl(config, { id_token_hint: online.tokens.id_token!, post_logout_redirect_uri: AFTER, state: 'bye' });
     const response = await online.agent.get(logoutUrl.toString());
     expect(response.status).toBe(302);
     expect(response.location).toBe(`${AFTER}?state=bye`);
     expect(online.agent.cookie('opentrusty_session')).toBeUndefined();
 
-    await expect(client.refreshTokenGrant(config, online.tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
-    expect((await client.tokenIntrospection(config, online.tokens.access_token)).active).toBe(false);
+    for (const refreshToken of [online.tokens.refresh_token!, rotated.refresh_token!]) {
+      expect((await client.tokenIntrospection(config, refreshToken)).active).toBe(false);
+    }
+    for (const accessToken of [online.tokens.access_token, rotatedOnce.access_token, rotated.access_token]) {
+      expect((await client.tokenIntrospection(config, accessToken)).active).toBe(false);
+    }
+    await expect(client.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Only the family's first row is its head (the one the client and session indexes hold); all are revoked.
+    const familyRows = await planes.orm.em.fork().execute<{ family_head: boolean; revoked: boolean }[]>(
+      `select r.family_head, r.revoked_at is not null as revoked from oauth_refresh_tokens r
+        join oauth_refresh_tokens latest on latest.family_id = r.family_id and latest.token_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex')
+        order by r.family_head desc`,
+      [rotated.refresh_token!]);
+    expect(familyRows).toEqual([{ family_head: true, revoked: true }, { family_head: false, revoked: true }, { family_head: false, revoked: true }]);
     await expect(client.refreshTokenGrant(config, offlineTokens.refresh_token!)).resolves.toBeDefined();
 
     // The next authorization needs a new sign-in.
@@ -272,17 +287,24 @@ describe('RP-initiated logout', () => {
   it('keeps the refresh tokens of a session replaced by a new sign-in within reach of logout; a different user signing in revokes the previous user’s', async () => {
     const first = await signedIn('openid');
     const introspected = async (token: string) => (await client.tokenIntrospection(config, token)).active;
+    const firstRotated = await client.refreshTokenGrant(config, first.tokens.refresh_token!);
 
     // prompt=login: the same user signs in again in the same browser, and the session is replaced.
     const again = await runCodeFlow(config, first.agent, { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope: 'openid', extra: { prompt: 'login' } });
     expect(again.sawLogin).toBe(true);
     const second = await client.authorizationCodeGrant(config, again.callback, { pkceCodeVerifier: again.verifier, expectedNonce: again.nonce, expectedState: again.state });
-    expect(await introspected(first.tokens.refresh_token!)).toBe(true);
+    expect(await introspected(firstRotated.refresh_token!)).toBe(true);
+    // The first sign-in's family, rotated before and after the replacement, now names the new session.
+    const firstRotatedAgain = await client.refreshTokenGrant(config, firstRotated.refresh_token!);
+    expect(firstRotatedAgain.claims()!.sid).toBe(second.claims()!.sid);
+    expect(firstRotatedAgain.claims()!.sid).not.toBe(first.tokens.claims()!.sid);
 
     // Logging out of the new session ends the refresh tokens of both sign-ins.
     const logout = await first.agent.get(client.buildEndSessionUrl(config, { id_token_hint: second.id_token!, post_logout_redirect_uri: AFTER }).toString());
     expect(logout.status).toBe(302);
     expect(await introspected(first.tokens.refresh_token!)).toBe(false);
+    expect(await introspected(firstRotatedAgain.refresh_token!)).toBe(false);
+    expect(await introspected(firstRotatedAgain.access_token)).toBe(false);
     expect(await introspected(second.refresh_token!)).toBe(false);
 
     // Someone else signs in in the same browser: nothing could end the previous user's session any more.

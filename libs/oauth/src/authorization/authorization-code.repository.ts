@@ -95,8 +95,8 @@ export class AuthorizationCodeRepository {
          select ?, tenant_id, client_id, user_id, ?, scope, id, session_id, ?, ? from code
        ),
        refresh as (
-         insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
-         select ?, tenant_id, client_id, user_id, id, ?, scope, ${HAS_OFFLINE_ACCESS}, session_id, auth_time, ?, ? from code
+         insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
+         select ?, tenant_id, client_id, user_id, id, true, ?, scope, ${HAS_OFFLINE_ACCESS}, session_id, auth_time, ?, ? from code
           where ?::boolean and (?::boolean or ${HAS_OFFLINE_ACCESS})
          returning id
        ),

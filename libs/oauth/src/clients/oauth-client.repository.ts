@@ -53,16 +53,20 @@ export class OAuthClientRepository {
   /**
    * Revokes every access and refresh token of the client that is not revoked yet, in one
    * statement through the EntityManager, so it commits or rolls back with the caller's transaction.
+   * Refresh tokens are found by family: only a family's first row is in the client index.
    */
   async revokeTokensOfClient(tenantId: string, clientId: string, at: Date): Promise<RevokedTokens> {
     const [row] = await this.em.execute<{ access_tokens: number; refresh_tokens: number }[]>(
       `with access as (
          update oauth_access_tokens set revoked_at = ? where tenant_id = ? and client_id = ? and revoked_at is null returning 1
        ), refresh as (
-         update oauth_refresh_tokens set revoked_at = ? where tenant_id = ? and client_id = ? and revoked_at is null returning 1
+         update oauth_refresh_tokens set revoked_at = ?
+          where tenant_id = ? and client_id = ? and revoked_at is null
+            and family_id in (select family_id from oauth_refresh_tokens where tenant_id = ? and client_id = ? and family_head)
+          returning 1
        )
        select (select count(*) from access)::int as access_tokens, (select count(*) from refresh)::int as refresh_tokens`,
-      [at, tenantId, clientId, at, tenantId, clientId],
+      [at, tenantId, clientId, at, tenantId, clientId, tenantId, clientId],
     );
     return { accessTokens: row?.access_tokens ?? 0, refreshTokens: row?.refresh_tokens ?? 0 };
   }

@@ -4,12 +4,17 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
  * A refresh token (SPEC §5.4). Each use rotates it: the row is marked `rotatedAt` and a new one
  * joins the same family. Presenting a rotated token again revokes the whole family (reuse
  * detection). `expiresAt` is the family's end, fixed at the original grant.
+ *
+ * Client, user, session and `offline` are the same on every row of a family, so the client and
+ * session indexes hold only each family's first row (`familyHead`); the statements that look
+ * tokens up by client or session find the families there and act on all of their rows. A
+ * rotation then writes four index entries instead of seven. Nothing reads tokens by user: a
+ * user's state is checked live on every use.
  */
 @Entity({ tableName: 'oauth_refresh_tokens' })
 @Index({ name: 'oauth_refresh_tokens_family_id_index', properties: ['familyId'] })
-@Index({ name: 'oauth_refresh_tokens_session_id_index', properties: ['sessionId'] })
-@Index({ name: 'oauth_refresh_tokens_client_id_index', properties: ['clientId'] })
-@Index({ name: 'oauth_refresh_tokens_user_id_index', properties: ['userId'] })
+@Index({ name: 'oauth_refresh_tokens_session_id_index', properties: ['sessionId'], where: 'family_head' })
+@Index({ name: 'oauth_refresh_tokens_client_id_index', properties: ['clientId'], where: 'family_head' })
 @Index({ name: 'oauth_refresh_tokens_expires_at_index', properties: ['expiresAt'] })
 export class RefreshToken {
   @PrimaryKey({ type: 'uuid' })
@@ -26,6 +31,10 @@ export class RefreshToken {
 
   @Property({ type: 'uuid' })
   familyId!: string;
+
+  /** The family's first row (from the code), as opposed to one made by a rotation. */
+  @Property({ type: 'boolean', default: true })
+  familyHead!: boolean;
 
   @Property({ type: 'string', length: 64, collation: 'C' })
   @Unique({ name: 'oauth_refresh_tokens_token_hash_unique' })

@@ -95,6 +95,12 @@ const STATE_QUERIES: Readonly<Record<TokenState['kind'], string>> = {
                    where r.token_hash = ? and r.tenant_id = ?`,
 };
 
+/**
+ * The refresh-token families of a session (tenant, session id) not granted with offline_access,
+ * found by their first rows: only those are in the session index (RefreshToken).
+ */
+const FAMILIES_OF_SESSION = `select family_id from oauth_refresh_tokens where tenant_id = ? and session_id = ? and family_head and offline = false`;
+
 /** Statements of token issuance (client_credentials grants, refresh rotations) in flight at once, and at most how many grants in one. */
 const ISSUANCE_BATCHES_IN_FLIGHT = 6;
 const ISSUANCE_BATCH_MAX = 100;
@@ -227,8 +233,8 @@ export class TokenRepository {
                     i.audit_id, i.occurred_at, i.ip, i.user_agent, i.request_id, i.metadata
        ),
        next_refresh as (
-         insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
-         select refresh_id, tenant_id, client_id, user_id, family_id, refresh_hash, scope, offline, session_id, auth_time, now, expires_at from old
+         insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, session_id, auth_time, created_at, expires_at)
+         select refresh_id, tenant_id, client_id, user_id, family_id, false, refresh_hash, scope, offline, session_id, auth_time, now, expires_at from old
        ),
        next_access as (
          insert into oauth_access_tokens (id, tenant_id, client_id, user_id, token_hash, scope, grant_id, session_id, created_at, expires_at)
@@ -291,35 +297,35 @@ export class TokenRepository {
   }
 
   /**
-   * SPEC §5.3: ending a sign-in session revokes the refresh tokens issued in it, except those
-   * granted with offline_access, and the access tokens of the same families. Through the
-   * EntityManager, so it joins the caller's transaction (the session's end and its event).
-   */
-  /**
    * A new sign-in in the same browser replaced session `from` by `to`. The same user's refresh
-   * tokens tied to the old session (not offline ones) now belong to the new one, so that its
-   * logout still reaches them; a different user's are revoked, since nothing could end them
-   * any more.
+   * tokens tied to the old session (not offline ones), every row of their families, now belong to
+   * the new one, so that its logout still reaches them; a different user's are revoked, since
+   * nothing could end them any more.
    */
   async sessionReplaced(tenantId: string, from: { id: string; userId: string }, to: { id: string; userId: string }, at: Date): Promise<void> {
     if (from.userId !== to.userId) return this.revokeSessionTokens(tenantId, from.id, at);
     await this.sql.run(
       `update oauth_refresh_tokens set session_id = ?
-        where tenant_id = ? and session_id = ? and user_id = ? and offline = false and revoked_at is null`,
-      [to.id, tenantId, from.id, to.userId],
+        where tenant_id = ? and revoked_at is null and family_id in (${FAMILIES_OF_SESSION} and user_id = ?)`,
+      [to.id, tenantId, tenantId, from.id, to.userId],
     );
   }
 
+  /**
+   * SPEC §5.3: ending a sign-in session revokes the refresh tokens issued in it, except those
+   * granted with offline_access, and the access tokens of the same families. Through the
+   * EntityManager, so it joins the caller's transaction (the session's end and its event).
+   */
   async revokeSessionTokens(tenantId: string, sessionId: string, at: Date): Promise<void> {
     await this.em.execute(
       `with families as (
          update oauth_refresh_tokens set revoked_at = ?
-          where tenant_id = ? and session_id = ? and offline = false and revoked_at is null
+          where tenant_id = ? and revoked_at is null and family_id in (${FAMILIES_OF_SESSION})
           returning family_id
        )
        update oauth_access_tokens set revoked_at = ?
         where tenant_id = ? and revoked_at is null and grant_id in (select family_id from families)`,
-      [at, tenantId, sessionId, at, tenantId],
+      [at, tenantId, tenantId, sessionId, at, tenantId],
     );
   }
 

@@ -1,0 +1,35 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * A refresh-token rotation inserted seven index entries for its new row, three of them for
+ * columns that are the same on every row of a family (client, user, session):
+ * - `family_head` marks a family's first row. The client and session indexes keep only those
+ *   rows; revoking a client's or a session's tokens, and moving tokens to a replacing session,
+ *   find the families there and then act on all their rows through the family index.
+ * - The user indexes of both token tables go: no statement reads tokens by user (a user's status
+ *   is checked live on every use of a token, and deleting a user leaves tokens that can never be
+ *   active again).
+ * Rows written before this migration all count as heads (the column's default): the partial
+ * indexes then hold more rows than they need, never fewer, and every family stays reachable.
+ */
+export class Migration20261129001500_refresh_family_heads extends Migration {
+  override up(): void {
+    this.addSql(`alter table "oauth_refresh_tokens" add column "family_head" boolean not null default true;`);
+    this.addSql(`drop index "oauth_refresh_tokens_user_id_index";`);
+    this.addSql(`drop index "oauth_access_tokens_user_id_index";`);
+    this.addSql(`drop index "oauth_refresh_tokens_client_id_index";`);
+    this.addSql(`create index "oauth_refresh_tokens_client_id_index" on "oauth_refresh_tokens" ("client_id") where family_head;`);
+    this.addSql(`drop index "oauth_refresh_tokens_session_id_index";`);
+    this.addSql(`create index "oauth_refresh_tokens_session_id_index" on "oauth_refresh_tokens" ("session_id") where family_head;`);
+  }
+
+  override down(): void {
+    this.addSql(`drop index "oauth_refresh_tokens_session_id_index";`);
+    this.addSql(`create index "oauth_refresh_tokens_session_id_index" on "oauth_refresh_tokens" ("session_id");`);
+    this.addSql(`drop index "oauth_refresh_tokens_client_id_index";`);
+    this.addSql(`create index "oauth_refresh_tokens_client_id_index" on "oauth_refresh_tokens" ("client_id");`);
+    this.addSql(`create index "oauth_access_tokens_user_id_index" on "oauth_access_tokens" ("user_id") where user_id is not null;`);
+    this.addSql(`create index "oauth_refresh_tokens_user_id_index" on "oauth_refresh_tokens" ("user_id");`);
+    this.addSql(`alter table "oauth_refresh_tokens" drop column "family_head";`);
+  }
+}
