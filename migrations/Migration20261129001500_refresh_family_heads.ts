@@ -1,11 +1,12 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * A refresh-token rotation inserted seven index entries for its new row, three of them for
- * columns that are the same on every row of a family (client, user, session):
- * - `family_head` marks a family's first row. The client and session indexes keep only those
- *   rows; revoking a client's or a session's tokens, and moving tokens to a replacing session,
- *   find the families there and then act on all their rows through the family index.
+ * A refresh-token rotation inserted seven index entries for its new row, four of them for
+ * columns that are the same on every row of a family (client, user, session, end):
+ * - `family_head` marks a family's first row. The client, session and expiry indexes keep only
+ *   those rows; revoking a client's or a session's tokens, moving tokens to a replacing session
+ *   and the purge find the families there and then act on all their rows through the family
+ *   index.
  * - The user indexes of both token tables go: no statement reads tokens by user (a user's status
  *   is checked live on every use of a token, and deleting a user leaves tokens that can never be
  *   active again).
@@ -21,9 +22,13 @@ export class Migration20261129001500_refresh_family_heads extends Migration {
     this.addSql(`create index "oauth_refresh_tokens_client_id_index" on "oauth_refresh_tokens" ("client_id") where family_head;`);
     this.addSql(`drop index "oauth_refresh_tokens_session_id_index";`);
     this.addSql(`create index "oauth_refresh_tokens_session_id_index" on "oauth_refresh_tokens" ("session_id") where family_head;`);
+    this.addSql(`drop index "oauth_refresh_tokens_expires_at_index";`);
+    this.addSql(`create index "oauth_refresh_tokens_expires_at_index" on "oauth_refresh_tokens" ("expires_at") where family_head;`);
   }
 
   override down(): void {
+    this.addSql(`drop index "oauth_refresh_tokens_expires_at_index";`);
+    this.addSql(`create index "oauth_refresh_tokens_expires_at_index" on "oauth_refresh_tokens" ("expires_at");`);
     this.addSql(`drop index "oauth_refresh_tokens_session_id_index";`);
     this.addSql(`create index "oauth_refresh_tokens_session_id_index" on "oauth_refresh_tokens" ("session_id");`);
     this.addSql(`drop index "oauth_refresh_tokens_client_id_index";`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
 import { PURGE_LOCK_KEY, PurgeService } from '#cli/maintenance/purge.service.js';
@@ -69,14 +70,21 @@ describe('purge', () => {
     await accessToken('access-expired', `now() - interval '1 second'`);
     await accessToken('access-live', `now() + interval '1 minute'`);
 
-    const refreshToken = (name: string, expires: string) =>
-      client.query(
-        `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, token_hash, scope, offline, auth_time, created_at, expires_at)
-         values (gen_random_uuid(), $1, gen_random_uuid(), $2, gen_random_uuid(), $3, 'openid', false, now(), now(), ${expires})`,
-        [...ids, mark(name)],
-      );
-    await refreshToken('refresh-expired', `now() - interval '1 second'`);
-    await refreshToken('refresh-live', `now() + interval '1 minute'`);
+    // A family as rotations leave it: its first row (the head, the only one the expiry index
+    // holds) and later rows sharing the family's end; the purge deletes the family whole.
+    const refreshFamily = async (name: string, expires: string, rotations: number) => {
+      const family = randomUUID();
+      const clientId = randomUUID();
+      for (const [index, token] of [name, ...Array.from({ length: rotations }, (_, n) => `${name}-rotated-${n + 1}`)].entries()) {
+        await client.query(
+          `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, auth_time, created_at, expires_at)
+           values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, 'openid', false, now(), now(), ${expires})`,
+          [tenant.id, clientId, user.id, family, index === 0, mark(token)],
+        );
+      }
+    };
+    await refreshFamily('refresh-expired', `now() - interval '1 second'`, 2);
+    await refreshFamily('refresh-live', `now() + interval '1 minute'`, 1);
 
     const bucket = (name: string, tat: string) => client.query(`insert into rate_limit_buckets (bucket, tat) values ($1, ${tat})`, [mark(name)]);
     await bucket('bucket-empty', `now() - interval '1 second'`);
@@ -98,7 +106,7 @@ describe('purge', () => {
       oauth_interactions: 1,
       oauth_authorization_codes: 1,
       oauth_access_tokens: 1,
-      oauth_refresh_tokens: 1,
+      oauth_refresh_tokens: 3,
       rate_limit_buckets: 1,
       audit_events: 1,
     });
@@ -106,7 +114,7 @@ describe('purge', () => {
     expect(await remaining('oauth_interactions', 'handle_hash')).toEqual([mark('interaction-live')]);
     expect(await remaining('oauth_authorization_codes', 'code_hash')).toEqual([mark('code-expired-within-the-day'), mark('code-live')]);
     expect(await remaining('oauth_access_tokens', 'token_hash')).toEqual([mark('access-live')]);
-    expect(await remaining('oauth_refresh_tokens', 'token_hash')).toEqual([mark('refresh-live')]);
+    expect(await remaining('oauth_refresh_tokens', 'token_hash')).toEqual([mark('refresh-live-rotated-1'), mark('refresh-live')]);
     expect(await remaining('rate_limit_buckets', 'bucket')).toEqual([mark('bucket-in-use')]);
     expect(await remaining('audit_events', `metadata->>'marker'`)).toEqual([mark('event-within-retention')]);
     // Everything else is untouched: the tenant, its user and its signing keys.

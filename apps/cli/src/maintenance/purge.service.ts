@@ -47,7 +47,9 @@ export class PurgeService {
     deleted.oauth_interactions = await this.batches('oauth_interactions', 'expires_at <= ?', [now]);
     deleted.oauth_authorization_codes = await this.batches('oauth_authorization_codes', `expires_at <= ?::timestamptz - ${CODE_GRACE}`, [now]);
     deleted.oauth_access_tokens = await this.batches('oauth_access_tokens', 'expires_at <= ?', [now]);
-    deleted.oauth_refresh_tokens = await this.batches('oauth_refresh_tokens', 'expires_at <= ?', [now]);
+    // Every row of a family shares its end, and only a family's first row is in the expiry index:
+    // expired families are found by that row and deleted whole.
+    deleted.oauth_refresh_tokens = await this.batches('oauth_refresh_tokens', 'expires_at <= ?', [now], { key: 'family_id', pick: 'family_head and expires_at <= ?' });
     // A bucket whose theoretical arrival time has passed is empty: deleting it changes no answer.
     deleted.rate_limit_buckets = await this.batches('rate_limit_buckets', 'tat <= ?', [now], { key: 'bucket' });
     // The audit trigger deletes nothing unless the transaction declares itself the purge.
@@ -57,9 +59,14 @@ export class PurgeService {
     return deleted;
   }
 
-  /** Deletes matching rows BATCH at a time, each batch its own short transaction. */
-  private async batches(table: string, condition: string, params: unknown[], options: { preamble?: string; key?: string } = {}): Promise<number> {
+  /**
+   * Deletes matching rows BATCH at a time, each batch its own short transaction. A batch takes up
+   * to BATCH values of `key` from the rows matching `pick` (default: `condition`, with the same
+   * parameters) and deletes every row with those values that matches `condition`.
+   */
+  private async batches(table: string, condition: string, params: unknown[], options: { preamble?: string; key?: string; pick?: string } = {}): Promise<number> {
     const key = options.key ?? 'id';
+    const pick = options.pick ?? condition;
     let total = 0;
     for (;;) {
       const count = await this.em.transactional(async () => {
@@ -67,7 +74,7 @@ export class PurgeService {
         // Rows being changed right now are skipped (a live session touched, a bucket counted), and
         // the condition is checked again on the row as it is when deleted, not as it was found.
         const rows = await this.em.execute<unknown[]>(
-          `delete from ${table} where ${key} in (select ${key} from ${table} where ${condition} limit ${BATCH} for update skip locked) and ${condition} returning ${key}`,
+          `delete from ${table} where ${key} in (select ${key} from ${table} where ${pick} limit ${BATCH} for update skip locked) and ${condition} returning ${key}`,
           [...params, ...params],
         );
         return rows.length;

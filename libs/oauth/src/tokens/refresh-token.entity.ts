@@ -5,17 +5,17 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
  * joins the same family. Presenting a rotated token again revokes the whole family (reuse
  * detection). `expiresAt` is the family's end, fixed at the original grant.
  *
- * Client, user, session and `offline` are the same on every row of a family, so the client and
- * session indexes hold only each family's first row (`familyHead`); the statements that look
- * tokens up by client or session find the families there and act on all of their rows. A
- * rotation then writes four index entries instead of seven. Nothing reads tokens by user: a
- * user's state is checked live on every use.
+ * Client, user, session, `offline` and the end are the same on every row of a family, so the
+ * client, session and expiry indexes hold only each family's first row (`familyHead`); the
+ * statements that look tokens up by client or session, and the purge, find the families there
+ * and act on all of their rows. A rotation then writes three index entries instead of seven
+ * (id, hash, family). Nothing reads tokens by user: a user's state is checked live on every use.
  */
 @Entity({ tableName: 'oauth_refresh_tokens' })
 @Index({ name: 'oauth_refresh_tokens_family_id_index', properties: ['familyId'] })
 @Index({ name: 'oauth_refresh_tokens_session_id_index', properties: ['sessionId'], where: 'family_head' })
 @Index({ name: 'oauth_refresh_tokens_client_id_index', properties: ['clientId'], where: 'family_head' })
-@Index({ name: 'oauth_refresh_tokens_expires_at_index', properties: ['expiresAt'] })
+@Index({ name: 'oauth_refresh_tokens_expires_at_index', properties: ['expiresAt'], where: 'family_head' })
 export class RefreshToken {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
