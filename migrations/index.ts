@@ -15,6 +15,7 @@ import { Migration20261129001200_refresh_token_fillfactor_half } from './Migrati
 import { Migration20261129001300_hash_columns_collate_c } from './Migration20261129001300_hash_columns_collate_c.js';
 import { Migration20261129001400_audit_occurred_at_brin } from './Migration20261129001400_audit_occurred_at_brin.js';
 import { Migration20261129001500_refresh_family_heads } from './Migration20261129001500_refresh_family_heads.js';
+import { Migration20261129001600_client_list_columns_check } from './Migration20261129001600_client_list_columns_check.js';
 
 /**
  * Every migration, oldest first. A new migration file must be added here; a test fails when a
@@ -37,4 +38,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129001300_hash_columns_collate_c', class: Migration20261129001300_hash_columns_collate_c },
   { name: 'Migration20261129001400_audit_occurred_at_brin', class: Migration20261129001400_audit_occurred_at_brin },
   { name: 'Migration20261129001500_refresh_family_heads', class: Migration20261129001500_refresh_family_heads },
+  { name: 'Migration20261129001600_client_list_columns_check', class: Migration20261129001600_client_list_columns_check },
 ];

@@ -90,4 +90,26 @@ describe('migrations', () => {
     await expect(insert('ab')).rejects.toThrow(/tenants_slug_check/);
     await expect(insert('other', 'deleted')).rejects.toThrow(/tenants_status_check/);
   });
+
+  it('keeps every list of an OAuth client an array of strings, whoever writes the row', async () => {
+    const connection = orm.em.getConnection();
+    const [tenant] = await connection.execute<{ id: string }[]>(
+      `insert into tenants (id, slug, name, created_at, updated_at) values (gen_random_uuid(), 'lists-co', 'Lists', now(), now()) returning id`);
+    const lists = { redirect_uris: '[]', post_logout_redirect_uris: '[]', grant_types: '["authorization_code"]', scopes: '["openid"]' };
+    const insert = (changed: Partial<typeof lists>) => {
+      const values = { ...lists, ...changed };
+      return connection.execute(
+        `insert into oauth_clients (id, tenant_id, name, type, token_endpoint_auth_method, redirect_uris, post_logout_redirect_uris, grant_types, scopes,
+                                    access_token_ttl_seconds, refresh_token_ttl_seconds, id_token_signed_response_alg, created_at, updated_at)
+         values (gen_random_uuid(), ?, 'App', 'public', 'none', ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, 3600, 2592000, 'RS256', now(), now())`,
+        [tenant!.id, values.redirect_uris, values.post_logout_redirect_uris, values.grant_types, values.scopes]);
+    };
+    await insert({});
+    await insert({ scopes: '["openid", "profile"]', redirect_uris: '["https://app.example/cb"]' });
+    for (const column of Object.keys(lists) as (keyof typeof lists)[]) {
+      for (const malformed of ['"openid"', '{"0": "openid"}', '["openid", 7]', '[["openid"]]', 'null']) {
+        await expect(insert({ [column]: malformed })).rejects.toThrow(/oauth_clients_lists_check/);
+      }
+    }
+  });
 });

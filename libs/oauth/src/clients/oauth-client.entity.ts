@@ -9,6 +9,11 @@ export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_pos
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 export type ClientStatus = 'active' | 'disabled';
 
+/** The list columns, which every path reads as arrays of strings, hold nothing else (Migration20261129001600). */
+const CLIENT_LISTS_CHECK = ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'scopes']
+  .map((column) => `jsonb_typeof(${column}) = 'array' and not jsonb_path_exists(${column}, 'strict $[*] ? (@.type() != "string")')`)
+  .join(' and ');
+
 /**
  * An OAuth client of one tenant. Its `id` is the `client_id`. A confidential client's secret is
  * 256 random bits shown once; only its SHA-256 is stored (a fast hash suffices for a random
@@ -20,6 +25,7 @@ export type ClientStatus = 'active' | 'disabled';
 @Check({ name: 'oauth_clients_status_check', expression: `status in ('active', 'disabled')` })
 @Check({ name: 'oauth_clients_auth_method_check', expression: `token_endpoint_auth_method in ('client_secret_basic', 'client_secret_post', 'none')` })
 @Check({ name: 'oauth_clients_secret_check', expression: `(type = 'confidential') = (secret_hash is not null)` })
+@Check({ name: 'oauth_clients_lists_check', expression: CLIENT_LISTS_CHECK })
 @Trigger(clientChangeTrigger('oauth_clients'))
 export class OAuthClient {
   [OptionalProps]?: 'status' | 'firstParty' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'secretHash' | 'secretRotatedAt';
