@@ -182,6 +182,29 @@ describe('authorization code flow with a certified relying party (openid-client)
       expect(owner.cookie('opentrusty_session')).toBeUndefined();
     });
 
+    it('shows the expired page, with no way back to the application, once the sign-in has run out of time; signing in then does nothing', async () => {
+      const owner = new UserAgent();
+      const loginUrl = await startAuthorization(owner, 'openid');
+      const page = await owner.get(loginUrl.toString());
+      expect(page.status).toBe(200);
+      await planes.orm.em.fork().execute(
+        `update oauth_interactions set expires_at = now() - interval '1 second' where handle_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex')`,
+        [loginUrl.searchParams.get('interaction')!]);
+
+      const expired = await owner.get(loginUrl.toString());
+      expect(expired.status).toBe(400);
+      expect(expired.location).toBeUndefined();
+      expect(expired.body).toContain('This sign-in has expired');
+      expect(expired.body).toContain('Go back to the application and start again.');
+      const late = await owner.postForm(`${loginUrl.origin}${loginUrl.pathname}`, {
+        interaction: hiddenField(page.body, 'interaction'), csrf_token: hiddenField(page.body, 'csrf_token'), email: user.email, password: PASSWORD,
+      });
+      expect(late.status).toBe(400);
+      expect(late.location).toBeUndefined();
+      expect(late.body).toContain('This sign-in has expired');
+      expect(owner.cookie('opentrusty_session')).toBeUndefined();
+    });
+
     it('refuses the consent page to another browser and a decision without its CSRF token', async () => {
       const owner = new UserAgent();
       const loginUrl = await startAuthorization(owner, 'openid api:write');
