@@ -726,8 +726,8 @@ describe('bad input to the protocol endpoints: documented errors, never a 5xx or
         ),
         fc.constant(formProbe('userinfo', [['access_token', live.accessToken]], 'the token in the header and the body', INVALID_REQUEST, { authorization: `Bearer ${live.accessToken}` })),
         fc.constantFrom('GET', 'POST').map((method) =>
-          // A token without openid is insufficient_scope (RFC 6750 §3.1); one that acts for no user at all may also be called invalid.
-          probe({ endpoint: 'userinfo', method: method as 'GET' | 'POST', path: `/t/${SLUG}/userinfo`, headers: { authorization: `Bearer ${live.serviceToken}` }, what: 'a client_credentials token (no user, no openid)', expected: oauthError([401, 403], ['invalid_token', 'insufficient_scope']) }),
+          // A valid token without openid for a user is insufficient_scope (RFC 6750 §3.1), not invalid.
+          probe({ endpoint: 'userinfo', method: method as 'GET' | 'POST', path: `/t/${SLUG}/userinfo`, headers: { authorization: `Bearer ${live.serviceToken}` }, what: 'a client_credentials token (no user, no openid)', expected: oauthError([403], ['insufficient_scope']) }),
         ),
       );
       await check(probes, 40);

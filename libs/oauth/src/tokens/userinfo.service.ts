@@ -34,10 +34,12 @@ export class UserInfoService {
     }
     if (!isWellFormedOpaqueToken(accessToken)) throw invalidToken('The access token is invalid.');
     const state = await this.tokens.accessTokenState(issuer.tenant.id, hashOpaqueToken(accessToken), this.clock.now());
-    if (!state || !state.active || !state.userId) throw invalidToken('The access token is invalid, expired or revoked.');
+    if (!state || !state.active) throw invalidToken('The access token is invalid, expired or revoked.');
     const scopes = new Set(state.scope.split(' '));
-    if (!scopes.has('openid')) {
-      throw new OAuthError('insufficient_scope', 'The access token was not granted the openid scope.', {
+    // A valid token that acts for no user (client_credentials) or lacks openid is valid but not
+    // enough here: RFC 6750 §3.1 insufficient_scope (403), not invalid_token.
+    if (!state.userId || !scopes.has('openid')) {
+      throw new OAuthError('insufficient_scope', 'The access token was not granted the openid scope for a user.', {
         'WWW-Authenticate': 'Bearer realm="opentrusty", error="insufficient_scope", scope="openid"',
       });
     }
