@@ -40,6 +40,19 @@ describe('purge', () => {
   const remaining = async (table: string, column: string): Promise<string[]> =>
     (await client.query<{ marker: string }>(`select ${column} as marker from ${table} where ${column} like 'mark-%' order by 1`)).rows.map((row) => row.marker);
   const mark = (name: string) => `mark-${name}`.padEnd(64, '0');
+  /** A refresh-token family: its head `name`, then `rotations` later rows `name-rotated-N` (heads too when `legacy`). */
+  const refreshFamily = async (name: string, expires: string, rotations: number, options: { legacy?: boolean } = {}) => {
+    const family = randomUUID();
+    const clientId = randomUUID();
+    for (const [index, token] of [name, ...Array.from({ length: rotations }, (_, n) => `${name}-rotated-${n + 1}`)].entries()) {
+      await client.query(
+        `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, auth_time, created_at, expires_at)
+         values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, 'openid', false, now(), now(), ${expires})`,
+        [tenant.id, clientId, user.id, family, index === 0 || options.legacy === true, mark(token)],
+      );
+    }
+    return family;
+  };
 
   it('deletes exactly what has expired, in every table, and nothing else', async () => {
     const ids = [tenant.id, user.id];
@@ -70,20 +83,12 @@ describe('purge', () => {
     await accessToken('access-expired', `now() - interval '1 second'`);
     await accessToken('access-live', `now() + interval '1 minute'`);
 
-    // A family as rotations leave it: its first row (the head, the only one the expiry index
-    // holds) and later rows sharing the family's end; the purge deletes the family whole.
-    const refreshFamily = async (name: string, expires: string, rotations: number) => {
-      const family = randomUUID();
-      const clientId = randomUUID();
-      for (const [index, token] of [name, ...Array.from({ length: rotations }, (_, n) => `${name}-rotated-${n + 1}`)].entries()) {
-        await client.query(
-          `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, auth_time, created_at, expires_at)
-           values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, 'openid', false, now(), now(), ${expires})`,
-          [tenant.id, clientId, user.id, family, index === 0, mark(token)],
-        );
-      }
-    };
-    await refreshFamily('refresh-expired', `now() - interval '1 second'`, 2);
+    // Families as rotations leave them: the first row (the head, the only one the expiry index
+    // holds) and later rows sharing the family's end. The purge deletes a family whole, an hour
+    // after its end. A family written before family_head existed has heads only.
+    await refreshFamily('refresh-expired', `now() - interval '61 minutes'`, 2);
+    await refreshFamily('refresh-legacy', `now() - interval '61 minutes'`, 1, { legacy: true });
+    await refreshFamily('refresh-within-the-hour', `now() - interval '59 minutes'`, 1);
     await refreshFamily('refresh-live', `now() + interval '1 minute'`, 1);
 
     const bucket = (name: string, tat: string) => client.query(`insert into rate_limit_buckets (bucket, tat) values ($1, ${tat})`, [mark(name)]);
@@ -106,7 +111,7 @@ describe('purge', () => {
       oauth_interactions: 1,
       oauth_authorization_codes: 1,
       oauth_access_tokens: 1,
-      oauth_refresh_tokens: 3,
+      oauth_refresh_tokens: 5,
       rate_limit_buckets: 1,
       audit_events: 1,
     });
@@ -114,7 +119,8 @@ describe('purge', () => {
     expect(await remaining('oauth_interactions', 'handle_hash')).toEqual([mark('interaction-live')]);
     expect(await remaining('oauth_authorization_codes', 'code_hash')).toEqual([mark('code-expired-within-the-day'), mark('code-live')]);
     expect(await remaining('oauth_access_tokens', 'token_hash')).toEqual([mark('access-live')]);
-    expect(await remaining('oauth_refresh_tokens', 'token_hash')).toEqual([mark('refresh-live-rotated-1'), mark('refresh-live')]);
+    expect(await remaining('oauth_refresh_tokens', 'token_hash')).toEqual(
+      [mark('refresh-live-rotated-1'), mark('refresh-live'), mark('refresh-within-the-hour-rotated-1'), mark('refresh-within-the-hour')]);
     expect(await remaining('rate_limit_buckets', 'bucket')).toEqual([mark('bucket-in-use')]);
     expect(await remaining('audit_events', `metadata->>'marker'`)).toEqual([mark('event-within-retention')]);
     // Everything else is untouched: the tenant, its user and its signing keys.
@@ -155,6 +161,39 @@ describe('purge', () => {
     }
     expect(await remaining('rate_limit_buckets', 'bucket')).toContain(mark('bucket-being-counted'));
   }, 15_000);
+
+  it('never waits for a refresh token another transaction holds, and never leaves a family without its head', async () => {
+    await refreshFamily('held', `now() - interval '2 hours'`, 2);
+    await refreshFamily('free', `now() - interval '2 hours'`, 1);
+    const logout = new pg.Client({ connectionString: database.url });
+    await logout.connect();
+    try {
+      // Another transaction (a logout revoking the family, say) holds one later row of 'held'.
+      await logout.query('begin');
+      await logout.query(`select 1 from oauth_refresh_tokens where token_hash = $1 for update`, [mark('held-rotated-1')]);
+      const report = await purge(); // would wait for the lock, or deadlock with the logout, without skip locked
+      expect(report.deleted.oauth_refresh_tokens).toBe(3); // 'free' whole, and the free later row of 'held'
+      expect(await remaining('oauth_refresh_tokens', 'token_hash')).toEqual(expect.arrayContaining([mark('held'), mark('held-rotated-1')]));
+      expect(await remaining('oauth_refresh_tokens', 'token_hash')).not.toContain(mark('held-rotated-2'));
+      await logout.query('commit');
+    } finally {
+      await logout.end();
+    }
+    expect((await purge()).deleted.oauth_refresh_tokens).toBe(2);
+    expect((await remaining('oauth_refresh_tokens', 'token_hash')).filter((token) => token.startsWith('mark-held') || token.startsWith('mark-free'))).toEqual([]);
+  }, 15_000);
+
+  it('deletes a refresh-token family longer than one batch, over several batches', async () => {
+    const family = await refreshFamily('long', `now() - interval '2 hours'`, 0);
+    await client.query(
+      `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, auth_time, created_at, expires_at)
+       select gen_random_uuid(), $1, gen_random_uuid(), $2, $3, false, md5(n::text) || md5((n + 1)::text), 'openid', false, now(), now(), now() - interval '2 hours'
+         from generate_series(1, 5001) n`,
+      [tenant.id, user.id, family],
+    );
+    expect((await purge()).deleted.oauth_refresh_tokens).toBe(5002);
+    expect((await client.query('select count(*)::int as n from oauth_refresh_tokens where family_id = $1', [family])).rows[0].n).toBe(0);
+  });
 
   it('runs on one replica at a time: a purge started while another holds the lock skips', async () => {
     const holder = new pg.Client({ connectionString: database.url });

@@ -11,6 +11,18 @@ const BATCH = 5_000;
 export const PURGE_LOCK_KEY = 4_207_113_004;
 /** Consumed codes stay a day past expiry, so a late replay is still recognised and revoked. */
 const CODE_GRACE = "interval '1 day'";
+/** Refresh-token families whose heads one batch takes; each brings its later rows (BATCH at most). */
+const FAMILIES_PER_BATCH = 500;
+/**
+ * Refresh-token families stay an hour past their end: a replica whose clock runs behind the
+ * purge's could otherwise still rotate a token of a family while it is being deleted, and leave
+ * a row behind that no index of heads would ever find again.
+ */
+const REFRESH_FAMILY_GRACE_MS = 3_600_000;
+
+function uuidArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
+}
 
 export interface PurgeReport {
   readonly skipped: boolean;
@@ -47,9 +59,7 @@ export class PurgeService {
     deleted.oauth_interactions = await this.batches('oauth_interactions', 'expires_at <= ?', [now]);
     deleted.oauth_authorization_codes = await this.batches('oauth_authorization_codes', `expires_at <= ?::timestamptz - ${CODE_GRACE}`, [now]);
     deleted.oauth_access_tokens = await this.batches('oauth_access_tokens', 'expires_at <= ?', [now]);
-    // Every row of a family shares its end, and only a family's first row is in the expiry index:
-    // expired families are found by that row and deleted whole.
-    deleted.oauth_refresh_tokens = await this.batches('oauth_refresh_tokens', 'expires_at <= ?', [now], { key: 'family_id', pick: 'family_head and expires_at <= ?' });
+    deleted.oauth_refresh_tokens = await this.refreshFamilies(new Date(now.getTime() - REFRESH_FAMILY_GRACE_MS));
     // A bucket whose theoretical arrival time has passed is empty: deleting it changes no answer.
     deleted.rate_limit_buckets = await this.batches('rate_limit_buckets', 'tat <= ?', [now], { key: 'bucket' });
     // The audit trigger deletes nothing unless the transaction declares itself the purge.
@@ -60,13 +70,44 @@ export class PurgeService {
   }
 
   /**
-   * Deletes matching rows BATCH at a time, each batch its own short transaction. A batch takes up
-   * to BATCH values of `key` from the rows matching `pick` (default: `condition`, with the same
-   * parameters) and deletes every row with those values that matches `condition`.
+   * Refresh-token families that ended before `cutoff`. Every row of a family shares its end, and
+   * only a family's first row (its head) is in the expiry index, so families are found by their
+   * heads. Each batch, its own short transaction, deletes at most BATCH later rows of up to
+   * FAMILIES_PER_BATCH families, then the heads whose families have no other row left, so a
+   * family is never left without its head. Rows locked by someone else (a logout revoking the
+   * family, say) are skipped, never waited for: their families wait for the next run.
    */
-  private async batches(table: string, condition: string, params: unknown[], options: { preamble?: string; key?: string; pick?: string } = {}): Promise<number> {
+  private async refreshFamilies(cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const batch = await this.em.transactional(async () => {
+        const heads = await this.em.execute<{ id: string; family_id: string }[]>(
+          `select id, family_id from oauth_refresh_tokens where family_head and expires_at <= ? limit ${FAMILIES_PER_BATCH} for update skip locked`,
+          [cutoff],
+        );
+        if (heads.length === 0) return { deleted: 0, more: false };
+        const later = await this.em.execute<unknown[]>(
+          `delete from oauth_refresh_tokens where id in (
+             select id from oauth_refresh_tokens where family_id = any(?::uuid[]) and not family_head limit ${BATCH} for update skip locked
+           ) returning id`,
+          [uuidArray(heads.map((head) => head.family_id))],
+        );
+        const emptied = await this.em.execute<unknown[]>(
+          `delete from oauth_refresh_tokens h where h.id = any(?::uuid[])
+             and not exists (select 1 from oauth_refresh_tokens o where o.family_id = h.family_id and not o.family_head)
+           returning id`,
+          [uuidArray(heads.map((head) => head.id))],
+        );
+        return { deleted: later.length + emptied.length, more: heads.length === FAMILIES_PER_BATCH || later.length === BATCH };
+      });
+      total += batch.deleted;
+      if (!batch.more || batch.deleted === 0) return total;
+    }
+  }
+
+  /** Deletes matching rows BATCH at a time, each batch its own short transaction. */
+  private async batches(table: string, condition: string, params: unknown[], options: { preamble?: string; key?: string } = {}): Promise<number> {
     const key = options.key ?? 'id';
-    const pick = options.pick ?? condition;
     let total = 0;
     for (;;) {
       const count = await this.em.transactional(async () => {
@@ -74,7 +115,7 @@ export class PurgeService {
         // Rows being changed right now are skipped (a live session touched, a bucket counted), and
         // the condition is checked again on the row as it is when deleted, not as it was found.
         const rows = await this.em.execute<unknown[]>(
-          `delete from ${table} where ${key} in (select ${key} from ${table} where ${pick} limit ${BATCH} for update skip locked) and ${condition} returning ${key}`,
+          `delete from ${table} where ${key} in (select ${key} from ${table} where ${condition} limit ${BATCH} for update skip locked) and ${condition} returning ${key}`,
           [...params, ...params],
         );
         return rows.length;

@@ -11,7 +11,7 @@ export type ClientStatus = 'active' | 'disabled';
 
 /** The list columns, which every path reads as arrays of strings, hold nothing else (Migration20261129001600). */
 const CLIENT_LISTS_CHECK = ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'scopes']
-  .map((column) => `jsonb_typeof(${column}) = 'array' and not jsonb_path_exists(${column}, 'strict $[*] ? (@.type() != "string")')`)
+  .map((column) => `case when jsonb_typeof(${column}) = 'array' then not jsonb_path_exists(${column}, 'strict $[*] ? (@.type() != "string")') else false end`)
   .join(' and ');
 
 /**

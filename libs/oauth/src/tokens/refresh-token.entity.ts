@@ -6,16 +6,22 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
  * detection). `expiresAt` is the family's end, fixed at the original grant.
  *
  * Client, user, session, `offline` and the end are the same on every row of a family, so the
- * client, session and expiry indexes hold only each family's first row (`familyHead`); the
- * statements that look tokens up by client or session, and the purge, find the families there
- * and act on all of their rows. A rotation then writes three index entries instead of seven
- * (id, hash, family). Nothing reads tokens by user: a user's state is checked live on every use.
+ * `head_*` indexes on client, session and end hold only each family's first row (`familyHead`);
+ * the statements that look tokens up by client or session, and the purge, find the families
+ * there and act on all of their rows. Nothing reads tokens by user: a user's state is checked
+ * live on every use. The full client, session and expiry indexes serve the previous release's
+ * statements during a rolling upgrade (Migration20261129001500) and go in a later release; a
+ * rotation then writes three index entries (id, hash, family) instead of seven.
  */
 @Entity({ tableName: 'oauth_refresh_tokens' })
 @Index({ name: 'oauth_refresh_tokens_family_id_index', properties: ['familyId'] })
-@Index({ name: 'oauth_refresh_tokens_session_id_index', properties: ['sessionId'], where: 'family_head' })
-@Index({ name: 'oauth_refresh_tokens_client_id_index', properties: ['clientId'], where: 'family_head' })
-@Index({ name: 'oauth_refresh_tokens_expires_at_index', properties: ['expiresAt'], where: 'family_head' })
+@Index({ name: 'oauth_refresh_tokens_head_session_id_index', properties: ['sessionId'], where: 'family_head' })
+@Index({ name: 'oauth_refresh_tokens_head_client_id_index', properties: ['clientId'], where: 'family_head' })
+@Index({ name: 'oauth_refresh_tokens_head_expires_at_index', properties: ['expiresAt'], where: 'family_head' })
+/** Read by the previous release only; to be dropped by a later migration. */
+@Index({ name: 'oauth_refresh_tokens_session_id_index', properties: ['sessionId'] })
+@Index({ name: 'oauth_refresh_tokens_client_id_index', properties: ['clientId'] })
+@Index({ name: 'oauth_refresh_tokens_expires_at_index', properties: ['expiresAt'] })
 export class RefreshToken {
   @PrimaryKey({ type: 'uuid' })
   id!: string;

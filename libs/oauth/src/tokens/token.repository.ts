@@ -298,15 +298,16 @@ export class TokenRepository {
 
   /**
    * A new sign-in in the same browser replaced session `from` by `to`. The same user's refresh
-   * tokens tied to the old session (not offline ones), every row of their families, now belong to
-   * the new one, so that its logout still reaches them; a different user's are revoked, since
-   * nothing could end them any more.
+   * tokens tied to the old session (not offline ones) now belong to the new one, so that its
+   * logout still reaches them; a different user's are revoked, since nothing could end them any
+   * more. Every row of those families moves, revoked ones included: logout finds a family by its
+   * first row, which may be revoked while a later one is not (a revocation racing a rotation).
    */
   async sessionReplaced(tenantId: string, from: { id: string; userId: string }, to: { id: string; userId: string }, at: Date): Promise<void> {
     if (from.userId !== to.userId) return this.revokeSessionTokens(tenantId, from.id, at);
     await this.sql.run(
       `update oauth_refresh_tokens set session_id = ?
-        where tenant_id = ? and revoked_at is null and family_id in (${FAMILIES_OF_SESSION} and user_id = ?)`,
+        where tenant_id = ? and family_id in (${FAMILIES_OF_SESSION} and user_id = ?)`,
       [to.id, tenantId, tenantId, from.id, to.userId],
     );
   }
