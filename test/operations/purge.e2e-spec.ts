@@ -90,6 +90,9 @@ describe('purge', () => {
     await refreshFamily('refresh-legacy', `now() - interval '61 minutes'`, 1, { legacy: true });
     await refreshFamily('refresh-within-the-hour', `now() - interval '59 minutes'`, 1);
     await refreshFamily('refresh-live', `now() + interval '1 minute'`, 1);
+    // A later row whose head the previous release's purge (row by row) deleted without it.
+    await refreshFamily('refresh-headless', `now() - interval '61 minutes'`, 1);
+    await client.query('delete from oauth_refresh_tokens where token_hash = $1', [mark('refresh-headless')]);
 
     const bucket = (name: string, tat: string) => client.query(`insert into rate_limit_buckets (bucket, tat) values ($1, ${tat})`, [mark(name)]);
     await bucket('bucket-empty', `now() - interval '1 second'`);
@@ -111,7 +114,7 @@ describe('purge', () => {
       oauth_interactions: 1,
       oauth_authorization_codes: 1,
       oauth_access_tokens: 1,
-      oauth_refresh_tokens: 5,
+      oauth_refresh_tokens: 6,
       rate_limit_buckets: 1,
       audit_events: 1,
     });
@@ -164,23 +167,24 @@ describe('purge', () => {
 
   it('never waits for a refresh token another transaction holds, and never leaves a family without its head', async () => {
     await refreshFamily('held', `now() - interval '2 hours'`, 2);
+    await refreshFamily('head-held', `now() - interval '2 hours'`, 1);
     await refreshFamily('free', `now() - interval '2 hours'`, 1);
+    const ours = (tokens: string[]) => tokens.filter((token) => ['mark-held', 'mark-head-held', 'mark-free'].some((prefix) => token.startsWith(prefix)));
     const logout = new pg.Client({ connectionString: database.url });
     await logout.connect();
     try {
-      // Another transaction (a logout revoking the family, say) holds one later row of 'held'.
+      // Another transaction (a logout revoking families, say) holds a later row of 'held' and the head of 'head-held'.
       await logout.query('begin');
-      await logout.query(`select 1 from oauth_refresh_tokens where token_hash = $1 for update`, [mark('held-rotated-1')]);
-      const report = await purge(); // would wait for the lock, or deadlock with the logout, without skip locked
+      await logout.query(`select 1 from oauth_refresh_tokens where token_hash = any($1) for update`, [[mark('held-rotated-1'), mark('head-held')]]);
+      const report = await purge(); // would wait for the locks, or deadlock with the logout, without skip locked
       expect(report.deleted.oauth_refresh_tokens).toBe(3); // 'free' whole, and the free later row of 'held'
-      expect(await remaining('oauth_refresh_tokens', 'token_hash')).toEqual(expect.arrayContaining([mark('held'), mark('held-rotated-1')]));
-      expect(await remaining('oauth_refresh_tokens', 'token_hash')).not.toContain(mark('held-rotated-2'));
+      expect(ours(await remaining('oauth_refresh_tokens', 'token_hash'))).toEqual([mark('head-held-rotated-1'), mark('head-held'), mark('held-rotated-1'), mark('held')]);
       await logout.query('commit');
     } finally {
       await logout.end();
     }
-    expect((await purge()).deleted.oauth_refresh_tokens).toBe(2);
-    expect((await remaining('oauth_refresh_tokens', 'token_hash')).filter((token) => token.startsWith('mark-held') || token.startsWith('mark-free'))).toEqual([]);
+    expect((await purge()).deleted.oauth_refresh_tokens).toBe(4);
+    expect(ours(await remaining('oauth_refresh_tokens', 'token_hash'))).toEqual([]);
   }, 15_000);
 
   it('deletes a refresh-token family longer than one batch, over several batches', async () => {
@@ -191,8 +195,22 @@ describe('purge', () => {
          from generate_series(1, 5001) n`,
       [tenant.id, user.id, family],
     );
+    const before = (await client.query<{ xid: string }>('select txid_current()::text as xid')).rows[0]!.xid;
     expect((await purge()).deleted.oauth_refresh_tokens).toBe(5002);
     expect((await client.query('select count(*)::int as n from oauth_refresh_tokens where family_id = $1', [family])).rows[0].n).toBe(0);
+    // 5,001 later rows at 5,000 per batch: two deleting transactions at least, not one.
+    const after = (await client.query<{ xid: string }>('select txid_current()::text as xid')).rows[0]!.xid;
+    expect(Number(after) - Number(before)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('deletes more expired refresh-token families than one batch takes', async () => {
+    await client.query(
+      `insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, auth_time, created_at, expires_at)
+       select gen_random_uuid(), $1, gen_random_uuid(), $2, gen_random_uuid(), true, md5('family' || n) || md5(n::text), 'openid', false, now(), now(), now() - interval '2 hours'
+         from generate_series(1, 1201) n`,
+      [tenant.id, user.id],
+    );
+    expect((await purge()).deleted.oauth_refresh_tokens).toBe(1201);
   });
 
   it('runs on one replica at a time: a purge started while another holds the lock skips', async () => {

@@ -20,6 +20,10 @@ const FAMILIES_PER_BATCH = 500;
  */
 const REFRESH_FAMILY_GRACE_MS = 3_600_000;
 
+/** Expired refresh tokens whose family has no head (left by the previous release's purge). */
+const HEADLESS_REFRESH_TOKENS = `not family_head and expires_at <= ?
+  and not exists (select 1 from oauth_refresh_tokens head where head.family_id = oauth_refresh_tokens.family_id and head.family_head)`;
+
 function uuidArray(ids: readonly string[]): string {
   return `{${ids.join(',')}}`;
 }
@@ -72,20 +76,24 @@ export class PurgeService {
   /**
    * Refresh-token families that ended before `cutoff`. Every row of a family shares its end, and
    * only a family's first row (its head) is in the expiry index, so families are found by their
-   * heads. Each batch, its own short transaction, deletes at most BATCH later rows of up to
-   * FAMILIES_PER_BATCH families, then the heads whose families have no other row left, so a
-   * family is never left without its head. Rows locked by someone else (a logout revoking the
-   * family, say) are skipped, never waited for: their families wait for the next run.
+   * heads, in order of end. Each batch, its own short transaction, deletes at most BATCH later
+   * rows of up to FAMILIES_PER_BATCH families, then the heads whose families have no other row
+   * left, so a family is never left without its head. Rows locked by someone else (a logout
+   * revoking the family, say) are skipped, never waited for: their families wait for the next
+   * run, and the batches move on past them.
    */
   private async refreshFamilies(cutoff: Date): Promise<number> {
     let total = 0;
+    let after: { expiresAt: Date; id: string } | null = null;
     for (;;) {
       const batch = await this.em.transactional(async () => {
-        const heads = await this.em.execute<{ id: string; family_id: string }[]>(
-          `select id, family_id from oauth_refresh_tokens where family_head and expires_at <= ? limit ${FAMILIES_PER_BATCH} for update skip locked`,
-          [cutoff],
+        const heads = await this.em.execute<{ id: string; family_id: string; expires_at: Date }[]>(
+          `select id, family_id, expires_at from oauth_refresh_tokens
+            where family_head and expires_at <= ? ${after ? 'and (expires_at, id) > (?, ?)' : ''}
+            order by expires_at, id limit ${FAMILIES_PER_BATCH} for update skip locked`,
+          after ? [cutoff, after.expiresAt, after.id] : [cutoff],
         );
-        if (heads.length === 0) return { deleted: 0, more: false };
+        if (heads.length === 0) return { deleted: 0, heads, laterLeft: false };
         const later = await this.em.execute<unknown[]>(
           `delete from oauth_refresh_tokens where id in (
              select id from oauth_refresh_tokens where family_id = any(?::uuid[]) and not family_head limit ${BATCH} for update skip locked
@@ -98,11 +106,19 @@ export class PurgeService {
            returning id`,
           [uuidArray(heads.map((head) => head.id))],
         );
-        return { deleted: later.length + emptied.length, more: heads.length === FAMILIES_PER_BATCH || later.length === BATCH };
+        return { deleted: later.length + emptied.length, heads, laterLeft: later.length === BATCH };
       });
       total += batch.deleted;
-      if (!batch.more || batch.deleted === 0) return total;
+      // A full batch of later rows may have left more of the same families: take them again.
+      if (batch.laterLeft) continue;
+      if (batch.heads.length < FAMILIES_PER_BATCH) break;
+      const last = batch.heads[batch.heads.length - 1]!;
+      after = { expiresAt: last.expires_at, id: last.id };
     }
+    // Until a later release drops the full expiry index, the previous release's purge may still
+    // run on other replicas; it deletes row by row and can take a head while a later row is held.
+    // Such rows have no head left to be found by, so they are found here.
+    return total + (await this.batches('oauth_refresh_tokens', HEADLESS_REFRESH_TOKENS, [cutoff]));
   }
 
   /** Deletes matching rows BATCH at a time, each batch its own short transaction. */
