@@ -35,7 +35,7 @@ export interface PurgeReport {
 
 /**
  * Deletes what has expired (SPEC §2, §7): sessions past their absolute or idle end, interactions,
- * authorization codes a day after expiry, access tokens, refresh-token families past their end,
+ * authorization codes a day after expiry, access tokens, refresh-token families an hour past their end,
  * empty rate-limit buckets, and audit events past retention (the audit trigger lets only this purge delete, and never rows
  * younger than 90 days). In batches, each its own short transaction, under an advisory lock so
  * replicas running it on a schedule do not repeat each other's work.
