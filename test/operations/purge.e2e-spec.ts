@@ -187,6 +187,31 @@ describe('purge', () => {
     expect(ours(await remaining('oauth_refresh_tokens', 'token_hash'))).toEqual([]);
   }, 15_000);
 
+  it('moves on past more held refresh-token families than one batch takes, all ending in the same microsecond', async () => {
+    const ended = `now() - interval '2 hours'`; // one value for the whole statement, microseconds included
+    await client.query(
+      `with families as (select gen_random_uuid() as family_id, n from generate_series(1, 501) n)
+       insert into oauth_refresh_tokens (id, tenant_id, client_id, user_id, family_id, family_head, token_hash, scope, offline, auth_time, created_at, expires_at)
+       select gen_random_uuid(), $1, gen_random_uuid(), $2, family_id, head, md5('held' || n || head) || md5(n::text), 'openid', false, now(), now(), ${ended}
+         from families cross join (values (true), (false)) as h(head)`,
+      [tenant.id, user.id],
+    );
+    const logout = new pg.Client({ connectionString: database.url });
+    await logout.connect();
+    try {
+      await logout.query('begin');
+      // Another transaction holds every later row: no family can be finished in this run.
+      await logout.query(`select 1 from oauth_refresh_tokens where not family_head and expires_at < now() - interval '90 minutes' for update`);
+      const stuck = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 10_000).unref());
+      const run = purge().then((report) => report.deleted.oauth_refresh_tokens);
+      expect(await Promise.race([run, stuck])).toBe(0);
+      await logout.query('commit');
+    } finally {
+      await logout.end();
+    }
+    expect((await purge()).deleted.oauth_refresh_tokens).toBe(1002);
+  }, 30_000);
+
   it('deletes a refresh-token family longer than one batch, over several batches', async () => {
     const family = await refreshFamily('long', `now() - interval '2 hours'`, 0);
     await client.query(

@@ -84,12 +84,14 @@ export class PurgeService {
    */
   private async refreshFamilies(cutoff: Date): Promise<number> {
     let total = 0;
-    let after: { expiresAt: Date; id: string } | null = null;
+    // The cursor's end travels as PostgreSQL's own text, microseconds included: with a JS Date's
+    // milliseconds, heads held by others could be selected again for ever.
+    let after: { expiresAt: string; id: string } | null = null;
     for (;;) {
       const batch = await this.em.transactional(async () => {
-        const heads = await this.em.execute<{ id: string; family_id: string; expires_at: Date }[]>(
-          `select id, family_id, expires_at from oauth_refresh_tokens
-            where family_head and expires_at <= ? ${after ? 'and (expires_at, id) > (?, ?)' : ''}
+        const heads = await this.em.execute<{ id: string; family_id: string; expires_at: string }[]>(
+          `select id, family_id, expires_at::text as expires_at from oauth_refresh_tokens
+            where family_head and expires_at <= ? ${after ? 'and (expires_at, id) > (?::timestamptz, ?::uuid)' : ''}
             order by expires_at, id limit ${FAMILIES_PER_BATCH} for update skip locked`,
           after ? [cutoff, after.expiresAt, after.id] : [cutoff],
         );
