@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { RequestContext } from '@mikro-orm/core';
 import { AuditModule } from '#audit/audit.module.js';
 import { DatabaseModule } from '#database/database.module.js';
+import { ExpiredRefreshFamilies } from '#oauth/tokens/expired-refresh-families.repository.js';
 import { NestLoggerAdapter } from '#platform/logging/nest-logger.adapter.js';
 import type { PlaneContext } from '#platform/plane-context.js';
 import { PlatformModule } from '#platform/platform.module.js';
@@ -12,7 +13,7 @@ import { PurgeService } from '../maintenance/purge.service.js';
 @Module({})
 class CliModule {
   static forRoot(context: PlaneContext): DynamicModule {
-    return { module: CliModule, imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), TenancyModule, AuditModule], providers: [PurgeService] };
+    return { module: CliModule, imports: [PlatformModule.forRoot(context), DatabaseModule.forRoot(context.orm), TenancyModule, AuditModule], providers: [PurgeService, ExpiredRefreshFamilies] };
   }
 }
 
