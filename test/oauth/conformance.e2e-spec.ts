@@ -517,6 +517,22 @@ describe('OpenID Foundation Basic OP conformance modules, re-created (docs/confo
     expect(info).toMatchObject({ sub: user.id, email: user.email });
   });
 
+  it('UserInfo refuses a valid token without openid with 403 insufficient_scope (RFC 6750 §3.1), an unknown one with 401', async () => {
+    const config = await relyingParty();
+    const tokens = await redeem(config, await flow(config, new UserAgent(), await newUser(), { scope: 'profile' }), { expectedNonce: undefined, idTokenExpected: false });
+    const userinfo = (token: string) => fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+    const withoutOpenid = await userinfo(tokens.access_token);
+    expect(withoutOpenid.status).toBe(403);
+    expect(withoutOpenid.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(await withoutOpenid.json()).toMatchObject({ error: 'insufficient_scope' });
+    // Still an active token: only UserInfo is closed to it.
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+
+    const unknown = await userinfo(tokens.access_token.replace(/^./, (first) => (first === 'A' ? 'B' : 'A')));
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
   it('oidcc-userinfo-post-header: UserInfo by POST with the access token in the Authorization header', async () => {
     const config = await relyingParty();
     const { user, tokens } = await signedIn(config, { scope: 'openid email' });
