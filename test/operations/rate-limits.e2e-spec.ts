@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { RateLimiter } from '#database/rate-limit/rate-limiter.js';
+import type { Sql } from '#database/sql.js';
 import { AdminSession, PASSWORD, seedTenant, seedUser, type SeededTenant } from '../support/admin-api.js';
 import { type CliRun, freePort, startCli, waitForStatus } from '../support/cli-process.js';
 import { seedClient, type SeededClient } from '../support/oauth-clients.js';
@@ -165,6 +167,77 @@ describe('rate limits (SPEC §8)', () => {
         for (const refused of answers.filter((answer) => answer.status === 429)) expect(refused.headers['retry-after']).toBe('20');
       } finally {
         await replica.close();
+      }
+    });
+  });
+
+  describe('token endpoint, a busy client (hits reserved ahead)', () => {
+    /** Records the hits each rate-limit statement of `app` asks for, holding the first one until `release` is called. */
+    const watchCounts = (app: TestPlanes) => {
+      const sql = (app.auth.get(RateLimiter) as unknown as { sql: Sql }).sql;
+      const original = sql.rows.bind(sql);
+      const requested: number[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      jest.spyOn(sql, 'rows').mockImplementation(async (text: string, params: readonly unknown[]) => {
+        if (!text.includes('rate_limit_buckets')) return original(text, params);
+        requested.push(Number(params[4]));
+        if (requested.length === 1) await held;
+        return original(text, params);
+      });
+      return { requested, release };
+    };
+
+    const startPair = async (tokenLimit: string) => {
+      const limits = { ...LOW_LIMITS, OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT: tokenLimit };
+      const pair = await Promise.all([startTestPlanes(database.url, limits), startTestPlanes(database.url, limits)]);
+      // Frozen together: no refill, and no reservation runs out while the test runs.
+      const at = Date.now();
+      for (const app of pair) app.clock.freeze(at);
+      return pair;
+    };
+
+    const grant = (app: TestPlanes, client: SeededClient) =>
+      request(app.auth.getHttpServer()).post('/t/limited-co/token').type('form').auth(client.clientId, client.clientSecret!).send({ grant_type: 'client_credentials' });
+
+    it('admits the requests that follow a concurrent batch from what that batch reserved, without a statement each', async () => {
+      const busy = await seedClient(planes, tenant.id, { grantTypes: ['client_credentials'], scopes: ['api:read'] });
+      const [app, other] = await startPair('6000/1s');
+      try {
+        const counts = watchCounts(app);
+        const batch = Array.from({ length: 20 }, () => grant(app, busy));
+        // The first request's statement is held while the others queue behind it.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        counts.release();
+        for (const answer of await Promise.all(batch)) expect(answer.status).toBe(200);
+        expect(counts.requested[0]).toBe(1);
+        // The queued requests asked for one fewer hits than themselves beyond their own.
+        expect(counts.requested.slice(1).some((hits) => hits > 2)).toBe(true);
+
+        const afterBatch = counts.requested.length;
+        for (let next = 0; next < 10; next++) await grant(app, busy).expect(200);
+        // Without reservations: 10 statements. With any hit left, at most one statement per two requests.
+        expect(counts.requested.length - afterBatch).toBeLessThanOrEqual(5);
+      } finally {
+        await Promise.all([app.close(), other.close()]);
+      }
+    });
+
+    it('never admits more than the limit across two replicas, and refuses at most the hits left reserved', async () => {
+      const busy = await seedClient(planes, tenant.id, { grantTypes: ['client_credentials'], scopes: ['api:read'] });
+      // 40 a second: each replica may reserve up to 4 hits.
+      const pair = await startPair('40/1s');
+      try {
+        const answers = await Promise.all(Array.from({ length: 100 }, (_, index) => grant(pair[index % 2]!, busy)));
+        const admitted = answers.filter((answer) => answer.status === 200).length;
+        expect(admitted).toBeLessThanOrEqual(40);
+        expect(admitted).toBeGreaterThanOrEqual(40 - 2 * 4);
+        for (const refused of answers.filter((answer) => answer.status !== 200)) {
+          expect(refused.status).toBe(429);
+          expect(refused.headers['retry-after']).toBe('1');
+        }
+      } finally {
+        await Promise.all(pair.map((app) => app.close()));
       }
     });
   });

@@ -6,6 +6,7 @@ import { Metrics } from '#platform/metrics/metrics.js';
 import { RateLimitedError, type RateLimitName, type RateLimitRule } from '#platform/rate-limit/rate-limit-rule.js';
 import { Clock } from '#platform/time/clock.js';
 import { Sql } from '../sql.js';
+import { HitReservations } from './hit-reservations.js';
 
 /**
  * GCRA: a bucket's theoretical arrival time (tat) moves one emission interval forward per
@@ -14,7 +15,10 @@ import { Sql } from '../sql.js';
  * as the rate allows. One statement takes a whole batch of hits under the bucket's row lock,
  * which keeps the count exact across replicas: the insert creates the bucket, or the update
  * computes the hits it can admit and the new tat from the row it locked (every expression of an
- * update reads the row as it was), and stores that count in `admitted` for `returning`.
+ * update reads the row as it was), and stores that count in `admitted` for `returning`. A batch
+ * may ask for more hits than it holds requests: those are reserved for the replica's next
+ * requests of a busy bucket (HitReservations), so a client sending many requests at once costs a
+ * few statements a second rather than one per batch.
  *
  * It commits asynchronously (`synchronous_commit` off for its own transaction only, set in the
  * statement): a busy client's bucket is one row that every batch updates in turn, and waiting for
@@ -54,6 +58,7 @@ interface Waiter {
 export class RateLimiter {
   private readonly waiting = new Map<string, Waiter[]>();
   private readonly inFlight = new Set<string>();
+  private readonly reservations = new HitReservations();
 
   constructor(
     private readonly sql: Sql,
@@ -84,11 +89,13 @@ export class RateLimiter {
   }
 
   /**
-   * 0 when admitted, otherwise the whole seconds until the next request would be. Hits of one
-   * bucket that arrive while its previous statement is in flight wait for it and then go
-   * together, in arrival order, as one statement.
+   * 0 when admitted, otherwise the whole seconds until the next request would be. A hit this
+   * replica reserved for the bucket admits at once (HitReservations). Otherwise hits of one bucket
+   * that arrive while its previous statement is in flight wait for it and then go together, in
+   * arrival order, as one statement.
    */
   private tryHit(bucket: string, rule: RateLimitRule): Promise<number> {
+    if (this.reservations.use(bucket, this.clock.now().getTime())) return Promise.resolve(0);
     return new Promise((resolve, reject) => {
       const queue = this.waiting.get(bucket);
       if (queue) queue.push({ resolve, reject });
@@ -106,8 +113,10 @@ export class RateLimiter {
       const now = this.clock.now().getTime();
       const periodMs = rule.periodSeconds * 1000;
       const emissionMs = periodMs / rule.limit;
-      const [row] = await this.sql.rows<TakeRow>(TAKE, [bucket, new Date(now), emissionMs, periodMs, waiters.length]);
+      const requested = waiters.length + this.reservations.extra(bucket, rule, waiters.length);
+      const [row] = await this.sql.rows<TakeRow>(TAKE, [bucket, new Date(now), emissionMs, periodMs, requested]);
       const admitted = Number(row!.admitted);
+      this.reservations.keep(bucket, Math.max(0, admitted - waiters.length), now);
       const nextAdmissionMs = Number(row!.tat_ms) + emissionMs - periodMs;
       const waitSeconds = Math.max(1, Math.ceil((nextAdmissionMs - now) / 1000));
       waiters.forEach((waiter, index) => waiter.resolve(index < admitted ? 0 : waitSeconds));
@@ -115,8 +124,18 @@ export class RateLimiter {
       for (const waiter of waiters) waiter.reject(error);
     } finally {
       this.inFlight.delete(bucket);
+      this.admitWaitingFromReservation(bucket);
       if (this.waiting.has(bucket)) void this.take(bucket, rule);
     }
+  }
+
+  /** Hits that queued behind a statement which reserved more than its own requests take those first. */
+  private admitWaitingFromReservation(bucket: string): void {
+    const queue = this.waiting.get(bucket);
+    if (!queue) return;
+    const now = this.clock.now().getTime();
+    while (queue.length > 0 && this.reservations.use(bucket, now)) queue.shift()!.resolve(0);
+    if (queue.length === 0) this.waiting.delete(bucket);
   }
 }
 
