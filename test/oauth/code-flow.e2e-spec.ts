@@ -236,6 +236,57 @@ describe('authorization code flow with a certified relying party (openid-client)
       expect((await runCodeFlow(config, agent, credentials, { redirectUri: REDIRECT, scope: 'api:read' })).sawConsent).toBe(false);
     });
   });
+  describe('when the tenant has no active key of the client\'s algorithm', () => {
+    const keyCacheMs = 11_000;
+    const configFor = (seeded: SeededClient) =>
+      client.discovery(new URL(`${planes.authOrigin}/t/flow-co`), seeded.clientId, undefined, client.ClientSecretBasic(seeded.clientSecret!), {
+        execute: [client.allowInsecureRequests],
+      });
+    /** Runs `attempt` while the tenant's keys of `alg` are not active (moved a century ahead), past the process's key cache. */
+    const withoutActiveKey = async <T>(alg: 'RS256' | 'ES256', attempt: () => Promise<T>): Promise<T> => {
+      const moveKeys = (by: '+' | '-') =>
+        planes.orm.em.fork().execute(`update signing_keys set activates_at = activates_at ${by} interval '100 years' where tenant_id = ? and alg = ?`, [tenant.id, alg]);
+      await moveKeys('+');
+      planes.clock.advance(keyCacheMs);
+      try {
+        return await attempt();
+      } finally {
+        await moveKeys('-');
+        planes.clock.advance(keyCacheMs);
+      }
+    };
+    /** openid-client refuses a 5xx answer and keeps the response as the error's cause. */
+    const expectServerError = async (attempt: Promise<unknown>) => {
+      const failure = await attempt.then(() => null, (error: unknown) => (error as { cause?: Response }).cause);
+      expect(failure?.status).toBe(500);
+      expect(await failure!.json()).toMatchObject({ error: 'server_error' });
+    };
+
+    it('spends neither the code nor the refresh token, so the client can retry once the key is back', async () => {
+      const es256 = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT], idTokenAlg: 'ES256' });
+      const esConfig = await configFor(es256);
+      const flow = await runCodeFlow(esConfig, new UserAgent(), { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+      const redeem = () => client.authorizationCodeGrant(esConfig, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state, idTokenExpected: true });
+      await withoutActiveKey('ES256', () => expectServerError(redeem()));
+      const tokens = await redeem();
+      expect(tokens.claims()!.nonce).toBe(flow.nonce);
+
+      await withoutActiveKey('ES256', () => expectServerError(client.refreshTokenGrant(esConfig, tokens.refresh_token!)));
+      const refreshed = await client.refreshTokenGrant(esConfig, tokens.refresh_token!);
+      expect(refreshed.claims()!.sub).toBe(user.id);
+      expect(await eventsAbout('token.reuse_detected', await familyOf(tokens.refresh_token!))).toEqual([]);
+    });
+
+    it('still serves a client that may not be granted openid, which never needs a key', async () => {
+      const oauthOnly = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT], scopes: ['profile', 'offline_access'] });
+      const oauthConfig = await configFor(oauthOnly);
+      const flow = await runCodeFlow(oauthConfig, new UserAgent(), { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT, scope: 'profile offline_access' });
+      const tokens = await withoutActiveKey('RS256', () => client.authorizationCodeGrant(oauthConfig, flow.callback, { pkceCodeVerifier: flow.verifier, expectedState: flow.state }));
+      expect(tokens.id_token).toBeUndefined();
+      const refreshed = await withoutActiveKey('RS256', () => client.refreshTokenGrant(oauthConfig, tokens.refresh_token!));
+      expect(refreshed.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    });
+  });
 });
 
 describe('RP-initiated logout', () => {

@@ -45,6 +45,7 @@ export class AuthorizationCodeGrant {
     if (!isWellFormedCodeVerifier(verifier)) throw new OAuthError('invalid_request', 'code_verifier must be 43 to 128 unreserved characters.');
     if (!isWellFormedOpaqueToken(code)) throw invalidCode();
 
+    const idTokens = await this.idTokens.signerFor(issuer, client);
     const now = this.clock.now();
     const accessToken = newOpaqueToken();
     const refreshToken = newOpaqueToken();
@@ -84,7 +85,7 @@ export class AuthorizationCodeGrant {
       scope: redeemed.scope,
       ...(redeemed.refreshTokenIssued ? { refresh_token: refreshToken } : {}),
       ...(scopes.includes('openid')
-        ? { id_token: await this.idTokens.issue(issuer, client, { userId: redeemed.userId, authTime: redeemed.authTime, sessionId: redeemed.sessionId, nonce: redeemed.nonce }, accessToken) }
+        ? { id_token: await idTokens.sign({ userId: redeemed.userId, authTime: redeemed.authTime, sessionId: redeemed.sessionId, nonce: redeemed.nonce }, accessToken) }
         : {}),
     };
   }

@@ -15,6 +15,11 @@ export interface IdTokenSubject {
   readonly nonce: string | null;
 }
 
+/** Signs one client's ID tokens with a key already loaded. */
+export interface IdTokenSigner {
+  sign(subject: IdTokenSubject, accessToken: string): Promise<string>;
+}
+
 /**
  * ID tokens (OIDC Core §2, SPEC §5.5): iss, sub, aud, exp, iat, auth_time, nonce, at_hash, sid
  * and azp, signed with the tenant's active key of the client's algorithm. Profile and email
@@ -28,22 +33,35 @@ export class IdTokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async issue(issuer: Issuer, client: RegisteredClient, subject: IdTokenSubject, accessToken: string): Promise<string> {
-    const { kid, alg, key } = await this.keys.signingKey(issuer.tenant.id, client.idTokenSignedResponseAlg);
-    const now = Math.floor(this.clock.now().getTime() / 1000);
-    const claims = {
-      iss: issuer.url,
-      sub: subject.userId,
-      aud: client.id,
-      exp: now + this.config.idTokenTtlSeconds,
-      iat: now,
-      auth_time: Math.floor(subject.authTime.getTime() / 1000),
-      ...(subject.nonce !== null ? { nonce: subject.nonce } : {}),
-      at_hash: leftHalfHash(accessToken),
-      ...(subject.sessionId !== null ? { sid: subject.sessionId } : {}),
-      azp: client.id,
+  /**
+   * Loads the signing key first, when the client may be granted openid: a grant asks for its
+   * signer before it spends its code or refresh token, so a key that cannot be loaded (database
+   * unreachable, no active key) fails the request while the client can still retry, instead of
+   * after its grant is gone. A client without openid among its scopes does not depend on keys; if
+   * one of its tokens still carries openid (its scopes changed since), the key is loaded to sign.
+   */
+  async signerFor(issuer: Issuer, client: RegisteredClient): Promise<IdTokenSigner> {
+    const load = () => this.keys.signingKey(issuer.tenant.id, client.idTokenSignedResponseAlg);
+    let loaded = client.scopes.includes('openid') ? await load() : null;
+    return {
+      sign: async (subject, accessToken) => {
+        const { kid, alg, key } = (loaded ??= await load());
+        const now = Math.floor(this.clock.now().getTime() / 1000);
+        const claims = {
+          iss: issuer.url,
+          sub: subject.userId,
+          aud: client.id,
+          exp: now + this.config.idTokenTtlSeconds,
+          iat: now,
+          auth_time: Math.floor(subject.authTime.getTime() / 1000),
+          ...(subject.nonce !== null ? { nonce: subject.nonce } : {}),
+          at_hash: leftHalfHash(accessToken),
+          ...(subject.sessionId !== null ? { sid: subject.sessionId } : {}),
+          azp: client.id,
+        };
+        return signCompactJws(alg, { kid, typ: 'JWT' }, claims, key);
+      },
     };
-    return signCompactJws(alg, { kid, typ: 'JWT' }, claims, key);
   }
 }
 

@@ -42,6 +42,7 @@ export class RefreshTokenGrant {
     if (narrowed === '') throw new OAuthError('invalid_scope', 'The scope is empty.');
     if (!isWellFormedOpaqueToken(presented)) throw invalidRefreshToken();
 
+    const idTokens = await this.idTokens.signerFor(issuer, client);
     const now = this.clock.now();
     const accessToken = newOpaqueToken();
     const refreshToken = newOpaqueToken();
@@ -68,7 +69,7 @@ export class RefreshTokenGrant {
       scope: rotated.accessScope,
       refresh_token: refreshToken,
       ...(rotated.accessScope.split(' ').includes('openid')
-        ? { id_token: await this.idTokens.issue(issuer, client, { userId: rotated.userId, authTime: rotated.authTime, sessionId: rotated.sessionId, nonce: null }, accessToken) }
+        ? { id_token: await idTokens.sign({ userId: rotated.userId, authTime: rotated.authTime, sessionId: rotated.sessionId, nonce: null }, accessToken) }
         : {}),
     };
   }
