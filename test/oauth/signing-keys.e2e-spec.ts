@@ -114,6 +114,26 @@ describe('signing keys (SPEC §5.7)', () => {
     }
   });
 
+  it('forgets the decrypted private key of a key once it has left the live set', async () => {
+    const other = await seedTenant(planes, 'keys-forget-co');
+    const service = planes.auth.get(SigningKeyService);
+    const importedKids = () => [...((service as unknown as { imported: Map<string, Map<string, unknown>> }).imported.get(other.id)?.keys() ?? [])].sort();
+    const signingKids = async () => (await Promise.all((['RS256', 'ES256'] as const).map((alg) => inContext(() => service.signingKey(other.id, alg))))).map((key) => key.kid).sort();
+
+    const first = await signingKids();
+    expect(importedKids()).toEqual(first);
+    const owner = await AdminSession.signIn(planes, other.owner);
+    await owner.post(`/api/v1/tenants/${other.id}/keys/rotate`, { now: true }).expect(200);
+    const second = await signingKids();
+    // The retired keys are still published (their ID tokens may be verified), so still live.
+    expect(importedKids()).toEqual([...first, ...second].sort());
+
+    // Past the retired keys' expiry they leave the live set, and their private keys the memory.
+    await client.query(`update signing_keys set expires_at = now() - interval '1 second' where tenant_id = $1 and retired_at is not null`, [other.id]);
+    expect(await signingKids()).toEqual(second);
+    expect(importedKids()).toEqual(second);
+  });
+
   it('never shows private material through the admin API', async () => {
     const owner = await AdminSession.signIn(planes, tenant.owner);
     const listed = await owner.get(`/api/v1/tenants/${tenant.id}/keys`).expect(200);

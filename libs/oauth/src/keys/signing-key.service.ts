@@ -36,7 +36,8 @@ interface CachedKeySet {
 @Injectable()
 export class SigningKeyService {
   private readonly cache = new Map<string, CachedKeySet>();
-  private readonly imported = new Map<string, KeyObject>();
+  /** Decrypted private keys by tenant and kid, for the keys of the tenant's last loaded set. */
+  private readonly imported = new Map<string, Map<string, KeyObject>>();
 
   constructor(
     private readonly em: EntityManager,
@@ -99,6 +100,7 @@ export class SigningKeyService {
     if (cached && now - cached.loadedAt < this.config.signingKeys.cacheSeconds * 1000) return cached.keys;
     const keys = await this.keys.listLive(tenantId, this.clock.now());
     this.cache.set(tenantId, { loadedAt: now, keys });
+    this.forgetImportedExcept(tenantId, keys);
     return keys;
   }
 
@@ -129,13 +131,23 @@ export class SigningKeyService {
   }
 
   private privateKeyOf(tenantId: string, key: SigningKey): KeyObject {
-    const cacheKey = `${tenantId}/${key.kid}`;
-    let imported = this.imported.get(cacheKey);
+    let ofTenant = this.imported.get(tenantId);
+    if (!ofTenant) this.imported.set(tenantId, (ofTenant = new Map()));
+    let imported = ofTenant.get(key.kid);
     if (!imported) {
       imported = createPrivateKey({ key: this.decrypt(tenantId, key) as never, format: 'jwk' });
-      this.imported.set(cacheKey, imported);
+      ofTenant.set(key.kid, imported);
     }
     return imported;
+  }
+
+  /** Drops imported private keys of the tenant that are no longer live (expired or deleted), so rotations do not pile them up. */
+  private forgetImportedExcept(tenantId: string, live: readonly SigningKey[]): void {
+    const ofTenant = this.imported.get(tenantId);
+    if (!ofTenant) return;
+    const liveKids = new Set(live.map((key) => key.kid));
+    for (const kid of ofTenant.keys()) if (!liveKids.has(kid)) ofTenant.delete(kid);
+    if (ofTenant.size === 0) this.imported.delete(tenantId);
   }
 
   private decrypt(tenantId: string, key: SigningKey): JWK {
