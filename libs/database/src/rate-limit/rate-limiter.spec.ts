@@ -3,11 +3,19 @@ import type { AppConfig } from '#platform/config/app-config.js';
 import type { Metrics } from '#platform/metrics/metrics.js';
 import { Clock } from '#platform/time/clock.js';
 import type { Sql } from '../sql.js';
+import { RESERVATION_MS } from './hit-reservations.js';
 import { RateLimiter } from './rate-limiter.js';
 
-class StoppedClock extends Clock {
+/** Stands still unless a test moves it. */
+class TestClock extends Clock {
+  private ms = 1_000_000;
+
   now(): Date {
-    return new Date(1_000_000);
+    return new Date(this.ms);
+  }
+
+  advance(ms: number): void {
+    this.ms += ms;
   }
 }
 
@@ -30,7 +38,7 @@ describe('RateLimiter', () => {
   it('admits requests that queued behind a reserving statement from its reservation, without another statement', async () => {
     const { sql, statements } = heldStatements();
     const config = { rateLimits: { tokenPerClient: { limit: 6_000, periodSeconds: 1 } } } as unknown as AppConfig;
-    const limiter = new RateLimiter(sql, new StoppedClock(), { rateLimited: { inc() {} } } as unknown as Metrics, config);
+    const limiter = new RateLimiter(sql, new TestClock(), { rateLimited: { inc() {} } } as unknown as Metrics, config);
     const hit = () => limiter.hit('tokenPerClient', 'client-a');
 
     const first = hit();
@@ -51,7 +59,7 @@ describe('RateLimiter', () => {
   it('refuses what the bucket did not admit and keeps no reservation then', async () => {
     const { sql, statements } = heldStatements();
     const config = { rateLimits: { tokenPerClient: { limit: 6_000, periodSeconds: 1 } } } as unknown as AppConfig;
-    const limiter = new RateLimiter(sql, new StoppedClock(), { rateLimited: { inc() {} } } as unknown as Metrics, config);
+    const limiter = new RateLimiter(sql, new TestClock(), { rateLimited: { inc() {} } } as unknown as Metrics, config);
     const hit = () => limiter.hit('tokenPerClient', 'client-a').then(() => 'admitted', () => 'refused');
 
     const first = hit();
@@ -66,5 +74,30 @@ describe('RateLimiter', () => {
     expect(statements).toHaveLength(3);
     statements[2]!.answer(0);
     expect(await next).toBe('refused');
+  });
+
+  it('reserves nothing after a statement that came back too late for its reservation to be of use', async () => {
+    const { sql, statements } = heldStatements();
+    const clock = new TestClock();
+    const config = { rateLimits: { tokenPerClient: { limit: 6_000, periodSeconds: 1 } } } as unknown as AppConfig;
+    const limiter = new RateLimiter(sql, clock, { rateLimited: { inc() {} } } as unknown as Metrics, config);
+    const hit = () => limiter.hit('tokenPerClient', 'client-a');
+
+    const first = hit();
+    const queued = [hit(), hit(), hit()];
+    statements[0]!.answer(1);
+    await first;
+    await tick();
+    expect(statements.map((s) => s.requested)).toEqual([1, 5]);
+    // The second statement is answered only after its reservation's window has passed.
+    const behind = [hit(), hit(), hit()];
+    clock.advance(RESERVATION_MS);
+    statements[1]!.answer(5);
+    await Promise.all(queued);
+    await tick();
+    // Its two extra hits are not kept, and the next statement asks only for its own requests.
+    expect(statements.map((s) => s.requested)).toEqual([1, 5, 3]);
+    statements[2]!.answer(3);
+    await Promise.all(behind);
   });
 });

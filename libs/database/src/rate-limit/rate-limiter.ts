@@ -113,10 +113,10 @@ export class RateLimiter {
       const now = this.clock.now().getTime();
       const periodMs = rule.periodSeconds * 1000;
       const emissionMs = periodMs / rule.limit;
-      const requested = waiters.length + this.reservations.extra(bucket, rule, waiters.length);
+      const requested = waiters.length + this.reservations.extra(bucket, rule, waiters.length, now);
       const [row] = await this.sql.rows<TakeRow>(TAKE, [bucket, new Date(now), emissionMs, periodMs, requested]);
       const admitted = Number(row!.admitted);
-      this.reservations.keep(bucket, Math.max(0, admitted - waiters.length), now);
+      this.reservations.keep(bucket, Math.max(0, admitted - waiters.length), now, this.clock.now().getTime());
       const nextAdmissionMs = Number(row!.tat_ms) + emissionMs - periodMs;
       const waitSeconds = Math.max(1, Math.ceil((nextAdmissionMs - now) / 1000));
       waiters.forEach((waiter, index) => waiter.resolve(index < admitted ? 0 : waitSeconds));
