@@ -34,10 +34,11 @@ const REDIRECT_URI = 'http://127.0.0.1:9999/callback';
 const FORM = 'application/x-www-form-urlencoded';
 
 /**
- * The token endpoint counts every request against the client's limit (one GCRA upsert per
- * request, OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT, default 6000/1m = 100/s sustained per client).
- * One client at full load would only measure that limit, so the measured server runs with a limit
- * that never binds but is still counted (the statement runs); a second server has it off.
+ * The token endpoint counts every request against the client's limit (GCRA on the client's row
+ * of rate_limit_buckets; requests that arrive together share one statement, which may reserve
+ * hits ahead for the next ones; OPENTRUSTY_RATE_LIMIT_TOKEN_PER_CLIENT, default 6000/1m = 100/s
+ * sustained per client). One client at full load would only measure that limit, so the measured
+ * server runs with a limit that never binds but is still counted; a second server has it off.
  */
 export const TOKEN_RATE_LIMIT = '999999999/1m';
 
@@ -522,7 +523,7 @@ export function reportOAuth(result) {
   if (variant && ccRow) {
     const perRound = ccRow.allRps.map((x, i) => x / variant.allRps[i]);
     L.push('');
-    L.push(`Token endpoint rate limit: the measured server counts every token request (${result.tokenRateLimit}: one GCRA upsert of the client's bucket row per request, never refusing); the variant server has it off. client_credentials with the limit counted: ${fmt(ccRow.rps)} req/s = **${fmt(ccRow.rps / variant.rps, 2)} ×** the same grants without it (${fmt(variant.rps)} req/s; per round ${perRound.map((x) => fmt(x, 2)).join(', ')}).`);
+    L.push(`Token endpoint rate limit: the measured server counts every token request (${result.tokenRateLimit}: counted in the client's bucket row, in statements shared by the requests that arrive together and hits reserved ahead, never refusing); the variant server has it off. client_credentials with the limit counted: ${fmt(ccRow.rps)} req/s = **${fmt(ccRow.rps / variant.rps, 2)} ×** the same grants without it (${fmt(variant.rps)} req/s; per round ${perRound.map((x) => fmt(x, 2)).join(', ')}).`);
   }
   L.push('');
   L.push('CPU ms per request in the median run (/proc over the measured window): the server\'s main thread, its libuv threadpool and other threads, the PostgreSQL backends of its database, autocannon (this process), and every other process on the shared machine. The ceiling is 2 cores × 1000 ÷ (own CPU per request), what the load would reach with the machine to itself:');
