@@ -138,4 +138,29 @@ describe('bad input on the sign-in, consent and logout pages (SPEC §9)', () => 
     );
     expect(await tableDigests()).toEqual(before);
   });
+
+  it('reads forms only: a valid authorization request, sign-in and consent sent as JSON get the error page and change nothing', async () => {
+    const issuer = `${planes.authOrigin}/t/${SLUG}`;
+    const agent = new UserAgent();
+    const request = Object.fromEntries(new URL(authorizeUrl(issuer, rp.clientId, REDIRECT, newPkcePair(), { scope: 'openid', state: 'json' })).searchParams);
+    const refusedAsJson = async (page: string, fields: Record<string, string>) => {
+      const before = await tableDigests();
+      const answer = await agent.postJson(`${issuer}/${page}`, fields);
+      expect({ page, status: answer.status, location: answer.location }).toEqual({ page, status: 400, location: undefined });
+      expect(answer.body).toContain('application/x-www-form-urlencoded');
+      expect(await tableDigests()).toEqual(before);
+    };
+
+    // Each step is refused as JSON, then taken as the form a browser sends, which gets further.
+    await refusedAsJson('authorize', request);
+    const started = await agent.postForm(`${issuer}/authorize`, request);
+    const loginPage = await agent.get(started.location!);
+    const signIn = { interaction: hiddenField(loginPage.body, 'interaction'), csrf_token: hiddenField(loginPage.body, 'csrf_token'), email: `ada@${SLUG}.example`, password: PASSWORD };
+    await refusedAsJson('login', signIn);
+    const consentPage = await agent.get((await agent.postForm(`${issuer}/login`, signIn)).location!);
+    const consent = { interaction: hiddenField(consentPage.body, 'interaction'), csrf_token: hiddenField(consentPage.body, 'csrf_token'), decision: 'allow' };
+    await refusedAsJson('consent', consent);
+    const granted = await agent.postForm(`${issuer}/consent`, consent);
+    expect(new URL(granted.location!).searchParams.has('code')).toBe(true);
+  });
 });

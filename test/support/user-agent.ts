@@ -27,6 +27,11 @@ export class UserAgent {
     return this.send(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
   }
 
+  /** The same fields as a JSON body, as no browser form sends them. */
+  async postJson(url: string, fields: Record<string, string>): Promise<AgentResponse> {
+    return this.send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) });
+  }
+
   /** Follows redirects (to any origin) until a page or a redirect to `stopAt`'s origin+path. */
   async follow(start: AgentResponse, stopAt: string): Promise<{ response: AgentResponse; url: string }> {
     let response = start;

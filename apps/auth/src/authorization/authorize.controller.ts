@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { oauthParameters } from '#oauth/http/form-parameters.js';
+import { type OAuthParameters, oauthParameters } from '#oauth/http/form-parameters.js';
 import type { AppConfig } from '#platform/config/app-config.js';
 import { APP_CONFIG } from '#platform/config/config.tokens.js';
 import { sendConsentPage } from '../pages/consent.page.js';
@@ -8,6 +8,7 @@ import { sendLoginPage } from '../pages/login.page.js';
 import { PageExceptionFilter } from '../pages/page-exception.filter.js';
 import { AuthCookies } from '../session/auth-cookies.js';
 import { AuthorizationFlow, type FlowStep } from './authorization-flow.service.js';
+import { pageFormParameters } from './page-form.js';
 
 /**
  * The browser-facing endpoints of an issuer: authorization (GET, and POST as OIDC Core §3.1.2.1
@@ -27,12 +28,12 @@ export class AuthorizeController {
 
   @Get('authorize')
   async authorizeByGet(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.authorize(slug, req.query, req, res);
+    await this.authorize(slug, oauthParameters(req.query), req, res);
   }
 
   @Post('authorize')
   async authorizeByPost(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.authorize(slug, req.body, req, res);
+    await this.authorize(slug, pageFormParameters(req), req, res);
   }
 
   @Get('login')
@@ -43,7 +44,7 @@ export class AuthorizeController {
 
   @Post('login')
   async login(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const result = await this.flow.submitLogin(slug, oauthParameters(req.body), this.cookies.session(req), this.cookies.existingBrowserSecret(req), {
+    const result = await this.flow.submitLogin(slug, pageFormParameters(req), this.cookies.session(req), this.cookies.existingBrowserSecret(req), {
       ip: req.ip,
       userAgent: req.get('user-agent'),
     });
@@ -59,12 +60,12 @@ export class AuthorizeController {
 
   @Post('consent')
   async consent(@Param('slug') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const step = await this.flow.submitConsent(slug, oauthParameters(req.body), this.cookies.session(req), this.cookies.existingBrowserSecret(req));
+    const step = await this.flow.submitConsent(slug, pageFormParameters(req), this.cookies.session(req), this.cookies.existingBrowserSecret(req));
     this.send(res, step, 303);
   }
 
-  private async authorize(slug: string, source: unknown, req: Request, res: Response): Promise<void> {
-    const step = await this.flow.authorize(slug, oauthParameters(source), this.cookies.session(req), () => this.cookies.browserSecret(req, res, slug));
+  private async authorize(slug: string, parameters: OAuthParameters, req: Request, res: Response): Promise<void> {
+    const step = await this.flow.authorize(slug, parameters, this.cookies.session(req), () => this.cookies.browserSecret(req, res, slug));
     this.send(res, step, 302);
   }
 
