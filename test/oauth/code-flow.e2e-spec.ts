@@ -356,6 +356,35 @@ describe('RP-initiated logout', () => {
     expect(again.sawLogin).toBe(true);
   });
 
+  it('takes the logout request by POST too, form-serialized (RP-Initiated Logout §2), and has the browser repeat it by GET', async () => {
+    const online = await signedIn('openid');
+    const logoutEndpoint = `${planes.authOrigin}/t/logout-co/logout`;
+    const fields = { id_token_hint: online.tokens.id_token!, post_logout_redirect_uri: AFTER, state: 'posted' };
+    // A POST from the RP's site carries no SameSite=Lax cookie, so it is sent back as the same request by GET.
+    const posted = await new UserAgent().postForm(logoutEndpoint, fields);
+    expect(posted.status).toBe(303);
+    const repeated = new URL(posted.location!);
+    expect(`${repeated.origin}${repeated.pathname}`).toBe(logoutEndpoint);
+    expect(Object.fromEntries(repeated.searchParams)).toEqual(fields);
+    expect(online.agent.cookie('opentrusty_session')).toBeDefined();
+    // That GET, a top-level navigation, comes with the cookies: signed out, back at the RP with state.
+    const ended = await online.agent.get(posted.location!);
+    expect(ended.status).toBe(302);
+    expect(ended.location).toBe(`${AFTER}?state=posted`);
+    expect(online.agent.cookie('opentrusty_session')).toBeUndefined();
+    expect((await client.tokenIntrospection(config, online.tokens.access_token)).active).toBe(false);
+
+    // Only a valid request is sent back, with only its own parameters, and only if the URL stays short.
+    const stranger = new UserAgent();
+    const unregistered = await stranger.postForm(logoutEndpoint, { ...fields, post_logout_redirect_uri: `${AFTER}/elsewhere` });
+    expect({ status: unregistered.status, location: unregistered.location }).toEqual({ status: 400, location: undefined });
+    const extra = await stranger.postForm(logoutEndpoint, { ...fields, interaction: 'x', ui: 'y' });
+    expect(Object.keys(Object.fromEntries(new URL(extra.location!).searchParams)).sort()).toEqual(['id_token_hint', 'post_logout_redirect_uri', 'state']);
+    const tooLong = await stranger.postForm(logoutEndpoint, { ...fields, state: 's'.repeat(6_000) });
+    expect({ status: tooLong.status, location: tooLong.location }).toEqual({ status: 400, location: undefined });
+    expect(tooLong.body).toContain('The logout request is too long.');
+  });
+
   it('keeps the refresh tokens of a session replaced by a new sign-in within reach of logout; a different user signing in revokes the previous user’s', async () => {
     const first = await signedIn('openid');
     const introspected = async (token: string) => (await client.tokenIntrospection(config, token)).active;

@@ -139,7 +139,7 @@ describe('bad input on the sign-in, consent and logout pages (SPEC §9)', () => 
     expect(await tableDigests()).toEqual(before);
   });
 
-  it('reads forms only: a valid authorization request, sign-in and consent sent as JSON get the error page and change nothing', async () => {
+  it('reads forms only: a valid authorization request, sign-in, consent and logout sent as JSON get the error page and change nothing', async () => {
     const issuer = `${planes.authOrigin}/t/${SLUG}`;
     const agent = new UserAgent();
     const request = Object.fromEntries(new URL(authorizeUrl(issuer, rp.clientId, REDIRECT, newPkcePair(), { scope: 'openid', state: 'json' })).searchParams);
@@ -162,5 +162,9 @@ describe('bad input on the sign-in, consent and logout pages (SPEC §9)', () => 
     await refusedAsJson('consent', consent);
     const granted = await agent.postForm(`${issuer}/consent`, consent);
     expect(new URL(granted.location!).searchParams.has('code')).toBe(true);
+    // RP-initiated logout by POST is form-serialized too; as a form it is repeated by GET.
+    const logout = { client_id: rp.clientId, post_logout_redirect_uri: AFTER_LOGOUT, state: 'json' };
+    await refusedAsJson('logout', logout);
+    expect((await agent.postForm(`${issuer}/logout`, logout)).status).toBe(303);
   });
 });

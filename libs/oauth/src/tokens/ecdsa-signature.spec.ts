@@ -40,6 +40,10 @@ describe('derToJoseP256', () => {
       der(sequence(ok)), // one integer
       der(sequence(integer(Array<number>(33).fill(0x7f)), ok)), // 33 significant bytes
       der(sequence(integer([]), ok)), // empty integer
+      der(sequence(integer([0x80]), ok)), // negative
+      der(sequence(integer([0x00]), ok)), // zero
+      der(sequence(integer([0x00, 0x01]), ok)), // a leading zero DER forbids
+      der([0x30, 0x81, 6], ok, ok), // the long length form, never needed here
     ]) {
       expect(() => derToJoseP256(bad)).toThrow('not a DER ECDSA P-256 signature');
     }

@@ -11,21 +11,25 @@ export function derToJoseP256(der: Buffer): Buffer {
   const expect = (condition: boolean) => {
     if (!condition) throw new Error('not a DER ECDSA P-256 signature');
   };
+  // A P-256 signature is at most 72 bytes, so every DER length has the short form.
   const readLength = (): number => {
-    const first = der[offset++]!;
-    if (first < 0x80) return first;
-    expect(first === 0x81);
-    return der[offset++]!;
+    const length = der[offset++]!;
+    expect(length < 0x80);
+    return length;
   };
+  // A DER INTEGER holding r or s: positive, minimal, non-zero, at most 32 bytes of magnitude.
   const readInteger = (): Buffer => {
     expect(der[offset++] === 0x02);
     const length = readLength();
-    let value = der.subarray(offset, offset + length);
-    expect(value.length === length && length > 0);
+    const value = der.subarray(offset, offset + length);
     offset += length;
-    while (value.length > 1 && value[0] === 0) value = value.subarray(1);
-    expect(value.length <= P256_INTEGER_BYTES);
-    return value;
+    expect(value.length === length && length > 0);
+    expect(value[0]! < 0x80);
+    const signPadded = value[0] === 0 && length > 1;
+    expect(!signPadded || value[1]! >= 0x80);
+    const magnitude = signPadded ? value.subarray(1) : value;
+    expect(magnitude.length <= P256_INTEGER_BYTES && magnitude.some((byte) => byte !== 0));
+    return magnitude;
   };
 
   expect(der[offset++] === 0x30);
