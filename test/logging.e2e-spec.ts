@@ -47,6 +47,7 @@ describe('request logging', () => {
       .post(`/t/acme/logout?id_token_hint=${secrets[2]}&state=abc`)
       .set('Authorization', secrets[0]!)
       .set('Cookie', secrets[1]!)
+      .type('form')
       .send({ password: secrets[3] })
       .expect(404);
     const line = lineFor(response.headers['x-request-id']!);
