@@ -750,14 +750,20 @@ describe('OpenID Foundation Basic OP conformance modules, re-created (docs/confo
     expect(wrongSecret).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
     expect(wrongSecret.headers.get('www-authenticate')).toMatch(/^Basic /);
 
+    // Every 401 carries the challenge (RFC 9110 §15.5.2), whichever method the client tried.
     const otherMethod = await tokenRequest({ ...grant, client_id: basic.clientId, client_secret: basic.clientSecret! });
     expect(otherMethod).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(otherMethod.headers.get('www-authenticate')).toMatch(/^Basic /);
 
+    // openid-client reports a 401 with a challenge as the challenge, keeping the response.
     const jwtConfig = await relyingParty(basic, {}, client.ClientSecretJwt(basic.clientSecret!));
-    await expect(client.authorizationCodeGrant(jwtConfig, done.callback, { pkceCodeVerifier: done.verifier, expectedState: done.state, expectedNonce: done.nonce! })).rejects.toMatchObject({
-      error: 'invalid_client',
-      status: 401,
-    });
+    const refused = await client.authorizationCodeGrant(jwtConfig, done.callback, { pkceCodeVerifier: done.verifier, expectedState: done.state, expectedNonce: done.nonce! }).then(
+      () => null,
+      (error: unknown) => error as { status?: number; cause?: { scheme: string }[]; response?: Response },
+    );
+    expect(refused?.status).toBe(401);
+    expect(refused?.cause?.map((challenge) => challenge.scheme)).toEqual(['basic']);
+    expect(await refused!.response!.json()).toMatchObject({ error: 'invalid_client' });
 
     // None of the failures spent the code: the registered method still redeems it.
     await expect(redeem(await relyingParty(), done)).resolves.toBeDefined();

@@ -189,10 +189,12 @@ describe('token endpoint: client authentication, client_credentials, introspecti
       expect(response.body.error).toBe('invalid_client');
       expect(response.headers['www-authenticate']).toMatch(/^Basic realm="opentrusty"/);
     }
+    // Every 401 names a scheme the client may use (RFC 9110 §15.5.2), whatever the client tried.
     const post = await token().send({ grant_type: 'client_credentials', client_id: service.clientId, client_secret: 'wrong' }).expect(401);
     expect(post.body.error).toBe('invalid_client');
-    expect(post.headers['www-authenticate']).toBeUndefined();
-    await token().send({ grant_type: 'client_credentials' }).expect(401);
+    expect(post.headers['www-authenticate']).toMatch(/^Basic realm="opentrusty"/);
+    const anonymous = await token().send({ grant_type: 'client_credentials' }).expect(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic realm="opentrusty"/);
   });
 
   it('refuses two authentication methods at once, repeated parameters and non-form bodies', async () => {

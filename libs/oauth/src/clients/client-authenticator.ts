@@ -117,7 +117,6 @@ export class ClientAuthenticator {
       client.tokenEndpointAuthMethod === presented.method &&
       (presented.method === 'none' ? allowPublic && client.type === 'public' : secretValid);
     if (acceptable) return client;
-    if (presented.method === 'client_secret_basic') throw basicFailure('Client authentication failed.');
-    throw new OAuthError('invalid_client', 'Client authentication failed.');
+    throw basicFailure('Client authentication failed.');
   }
 }

@@ -30,10 +30,14 @@ export function presentedCredentials(authorization: string | undefined, paramete
     return { method: 'client_secret_basic', clientId, secret };
   }
   const clientId = parameters.client_id;
-  if (clientId === undefined) throw new OAuthError('invalid_client', 'Client authentication is required.');
+  if (clientId === undefined) throw basicFailure('Client authentication is required.');
   return inBody ? { method: 'client_secret_post', clientId, secret: parameters.client_secret! } : { method: 'none', clientId };
 }
 
+/**
+ * invalid_client, answered 401: RFC 6749 §5.2 requires the Basic challenge when the client used
+ * Basic, and RFC 9110 §15.5.2 requires a challenge with every 401, so every failure carries it.
+ */
 export function basicFailure(message: string): OAuthError {
   return new OAuthError('invalid_client', message, { 'WWW-Authenticate': 'Basic realm="opentrusty", charset="UTF-8"' });
 }
