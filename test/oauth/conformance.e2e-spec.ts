@@ -458,6 +458,16 @@ describe('OpenID Foundation Basic OP conformance modules, re-created (docs/confo
     expect(after.auth_time).toBeGreaterThan(before.auth_time!);
   });
 
+  it('prompt=select_account shows the sign-in page even with a session, where the user may pick another account', async () => {
+    const config = await relyingParty();
+    const { user, agent } = await signedIn(config);
+    const other = await newUser();
+    const chosen = await flow(config, agent, other, { prompt: 'select_account' });
+    expect(chosen.sawLogin).toBe(true);
+    expect((await redeem(config, chosen)).claims()!.sub).toBe(other.id);
+    expect(other.id).not.toBe(user.id);
+  });
+
   it('oidcc-prompt-none-not-logged-in: prompt=none without a session returns login_required, with no page', async () => {
     const request = await authorizationRequest(await relyingParty(), { prompt: 'none' });
     expectErrorRedirect(await new UserAgent().get(request.url.href), request, 'login_required');

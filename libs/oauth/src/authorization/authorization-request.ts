@@ -82,9 +82,12 @@ function checkPkce(parameters: OAuthParameters, fail: Fail): string {
 }
 
 function checkPrompt(value: string | undefined, fail: Fail): ('none' | 'login' | 'consent')[] {
-  const values = (value ?? '').split(' ').filter(Boolean);
+  // OIDC Core §3.1.2.1: select_account must let the user choose an account, or fail. There is no
+  // account chooser here: the sign-in page is where the user picks the account, so it asks for a
+  // sign-in, as login does.
+  const values = (value ?? '').split(' ').filter(Boolean).map((prompt) => (prompt === 'select_account' ? 'login' : prompt));
   if (values.includes('none') && values.length > 1) fail('invalid_request', 'prompt=none cannot be combined with other values.');
-  // Values this server does not know (select_account, create) are ignored, as OIDC Core allows.
+  // Values this server does not know (create, or ones defined later) are ignored, as OIDC Core allows.
   return [...new Set(values.filter((prompt) => KNOWN_PROMPTS.has(prompt)))] as ('none' | 'login' | 'consent')[];
 }
 

@@ -34,7 +34,7 @@ export function providerMetadata(issuer: string): Record<string, unknown> {
     code_challenge_methods_supported: ['S256'],
     claims_supported: [...SUPPORTED_CLAIMS],
     claim_types_supported: ['normal'],
-    prompt_values_supported: ['none', 'login', 'consent'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     authorization_response_iss_parameter_supported: true,
     claims_parameter_supported: false,
     request_parameter_supported: false,
