@@ -717,9 +717,12 @@ describe('bad input to the protocol endpoints: documented errors, never a 5xx or
         unknownTokens([live.accessToken]).map((token) => `Bearer ${headerSafe(token)}`),
         fc.constantFrom('Bearer', 'Bearer ', 'Bearer a b', `Bearer ${live.accessToken} extra`, `Bearer  ${live.accessToken}x`, `Token ${live.accessToken}`),
       );
+      // RFC 6750 §3.1: a Bearer header that is not one token is invalid_request (400); anything
+      // else is an invalid or absent token (401).
+      const malformedBearer = (authorization: string) => /^Bearer(\s|$)/i.test(authorization.trim()) && !/^Bearer [^\s]+$/i.test(authorization.trim());
       const probes = fc.oneof(
         fc.tuple(METHOD, headers).map(([method, authorization]) =>
-          probe({ endpoint: 'userinfo', method, path: `/t/${SLUG}/userinfo`, headers: { authorization }, what: 'a garbage Authorization header', expected: INVALID_TOKEN }),
+          probe({ endpoint: 'userinfo', method, path: `/t/${SLUG}/userinfo`, headers: { authorization }, what: 'a garbage Authorization header', expected: malformedBearer(authorization) ? INVALID_REQUEST : INVALID_TOKEN }),
         ),
         unknownTokens([live.accessToken]).map((token) =>
           probe({ endpoint: 'userinfo', method: 'GET', path: `/t/${SLUG}/userinfo?access_token=${percentEncode(token)}`, headers: {}, what: 'a token in the query string (not accepted)', expected: INVALID_TOKEN }),

@@ -527,6 +527,27 @@ describe('OpenID Foundation Basic OP conformance modules, re-created (docs/confo
     expect(info).toMatchObject({ sub: user.id, email: user.email });
   });
 
+  it('UserInfo answers RFC 6750 §3.1: another scheme is no token (401, a bare challenge); a malformed Bearer header or two tokens is invalid_request (400)', async () => {
+    const config = await relyingParty();
+    const { tokens } = await signedIn(config);
+    const userinfo = (init: RequestInit) => fetch(`${issuer}/userinfo`, init);
+    const otherScheme = await userinfo({ headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
+    expect({ status: otherScheme.status, challenge: otherScheme.headers.get('www-authenticate') }).toEqual({ status: 401, challenge: 'Bearer realm="opentrusty"' });
+    for (const authorization of ['Bearer', `Bearer ${tokens.access_token} extra`]) {
+      const malformed = await userinfo({ headers: { authorization } });
+      expect({ status: malformed.status, challenge: malformed.headers.get('www-authenticate') }).toEqual({ status: 400, challenge: 'Bearer realm="opentrusty", error="invalid_request"' });
+      expect(await malformed.json()).toMatchObject({ error: 'invalid_request' });
+    }
+    const twice = await userinfo({
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: tokens.access_token }).toString(),
+    });
+    expect({ status: twice.status, challenge: twice.headers.get('www-authenticate') }).toEqual({ status: 400, challenge: 'Bearer realm="opentrusty", error="invalid_request"' });
+    // The same token, sent once, is good.
+    expect((await userinfo({ headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
+  });
+
   it('UserInfo refuses a valid token without openid with 403 insufficient_scope (RFC 6750 §3.1), an unknown one with 401', async () => {
     const config = await relyingParty();
     const tokens = await redeem(config, await flow(config, new UserAgent(), await newUser(), { scope: 'profile' }), { expectedNonce: undefined, idTokenExpected: false });

@@ -22,11 +22,21 @@ export class UserInfoController {
   }
 }
 
+/**
+ * RFC 6750 §2 and §3.1: the token from the Authorization header or the form body. Sent in both, or
+ * in a malformed Bearer header, it is 400 invalid_request. Another scheme (e.g. Basic) counts as
+ * no token: 401 with a bare challenge, which names no error.
+ */
 function bearerToken(req: Request, fromBody: string | undefined): string | undefined {
   const header = req.get('authorization');
-  if (header !== undefined && fromBody !== undefined) throw new OAuthError('invalid_request', 'Send the access token in one place only.');
+  if (header !== undefined && fromBody !== undefined) throw invalidRequest('Send the access token in one place only.');
   if (header === undefined) return fromBody;
+  if (!/^Bearer(\s|$)/i.test(header.trim())) return undefined;
   const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
-  if (!match) throw new OAuthError('invalid_token', 'The Authorization header is not a Bearer token.', { 'WWW-Authenticate': 'Bearer realm="opentrusty", error="invalid_token"' });
+  if (!match) throw invalidRequest('The Authorization header is not a well-formed Bearer token.');
   return match[1];
+}
+
+function invalidRequest(description: string): OAuthError {
+  return new OAuthError('invalid_request', description, { 'WWW-Authenticate': 'Bearer realm="opentrusty", error="invalid_request"' });
 }
