@@ -518,6 +518,24 @@ describe('OpenID Foundation Basic OP conformance modules, re-created (docs/confo
     expect(again.claims()!.sub).toBe(user.id);
   });
 
+  it('id_token_hint of someone else than the signed-in user: login_required with prompt=none, else the sign-in page; a hint not issued to this client: invalid_request', async () => {
+    const config = await relyingParty();
+    const { agent } = await signedIn(config);
+    const other = await signedIn(config);
+    const silent = await authorizationRequest(config, { prompt: 'none', id_token_hint: other.tokens.id_token! });
+    expectErrorRedirect(await agent.get(silent.url.href), silent, 'login_required');
+    const asked = await authorizationRequest(config, { id_token_hint: other.tokens.id_token! });
+    const response = await agent.get(asked.url.href);
+    expect(response.status).toBe(302);
+    expect(response.location).toContain('/login?interaction=');
+
+    const garbage = await authorizationRequest(config, { id_token_hint: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' });
+    expectErrorRedirect(await agent.get(garbage.url.href), garbage, 'invalid_request');
+    const elsewhere = await relyingParty(await newClient());
+    const foreign = await authorizationRequest(elsewhere, { id_token_hint: other.tokens.id_token! });
+    expectErrorRedirect(await agent.get(foreign.url.href), foreign, 'invalid_request');
+  });
+
   // ---- scopes and UserInfo ---------------------------------------------------------------------
 
   it('oidcc-userinfo-get: UserInfo by GET with the access token in the Authorization header', async () => {

@@ -18,6 +18,7 @@ import { RevocationService } from './tokens/revocation.service.js';
 import { TokenRepository } from './tokens/token.repository.js';
 import { UserInfoService } from './tokens/userinfo.service.js';
 import { LogoutService } from './logout/logout.service.js';
+import { IdTokenHints } from './tokens/id-token-hint.js';
 import { PublicDocuments } from './discovery/public-documents.service.js';
 import { IdentityModule } from '#identity/identity.module.js';
 import { TenancyDataModule } from '#tenancy/tenancy-data.module.js';
@@ -29,6 +30,7 @@ const PROVIDERS = [
   ClientAuthenticator,
   TokenRepository,
   IdTokenService,
+  IdTokenHints,
   ClientCredentialsGrant,
   AuthorizationCodeGrant,
   RefreshTokenGrant,

@@ -18,6 +18,7 @@ import type { OAuthParameters } from '#oauth/http/form-parameters.js';
 import { type Issuer, issuerUrl } from '#oauth/issuer/issuer.js';
 import { type IssuerAndClient, IssuerClientRepository, type RegisteredClient } from '#oauth/issuer/issuer-client.repository.js';
 import { hashOpaqueToken } from '#oauth/tokens/opaque-token.js';
+import { IdTokenHints } from '#oauth/tokens/id-token-hint.js';
 import { TokenRepository } from '#oauth/tokens/token.repository.js';
 import { Clock } from '#platform/time/clock.js';
 import { OAuthError } from '#oauth/oauth-error.js';
@@ -64,6 +65,7 @@ export class AuthorizationFlow {
     private readonly signIn: SignInService,
     private readonly sessions: SessionService,
     private readonly signedIn: SignedInUser,
+    private readonly hints: IdTokenHints,
     private readonly audit: AuditWriter,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -73,7 +75,16 @@ export class AuthorizationFlow {
     const { issuer, client: found } = await this.issuerAndClient(slug, parameters.client_id);
     const { client, redirectUri } = checkClientAndRedirect(parameters, found);
     const request = checkAuthorizationRequest(parameters, client, redirectUri, issuer.url);
-    const user = await this.signedIn.of(issuer, sessionToken);
+    let user = await this.signedIn.of(issuer, sessionToken);
+    if (parameters.id_token_hint !== undefined) {
+      // OIDC Core §3.1.2.1: the hint names the user the client expects. Someone else signed in
+      // counts as nobody: a sign-in is needed, or login_required with prompt=none.
+      const hint = await this.hints.read(issuer, parameters.id_token_hint);
+      if (!hint || hint.audience !== client.id) {
+        return this.toStep(issuer, this.authorization.errorRedirect(issuer, request, 'invalid_request', 'id_token_hint is not an ID token this issuer gave this client.'));
+      }
+      if (user?.userId !== hint.subject) user = null;
+    }
     return this.toStep(issuer, await this.authorization.decide(issuer, client, request, user, browserSecret()));
   }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditWriter } from '#audit/audit-writer.js';
-import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { SessionService } from '#identity/session.service.js';
 import { isUuid } from '#platform/ids/uuidv7.js';
 import { Clock } from '#platform/time/clock.js';
@@ -10,7 +9,7 @@ import { withQueryParameters } from '../authorization/redirect-uri-builder.js';
 import type { OAuthParameters } from '../http/form-parameters.js';
 import type { Issuer } from '../issuer/issuer.js';
 import { IssuerClientRepository } from '../issuer/issuer-client.repository.js';
-import { SigningKeyService } from '../keys/signing-key.service.js';
+import { type HintedUser, IdTokenHints } from '../tokens/id-token-hint.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 
 export interface LogoutRequest {
@@ -32,7 +31,7 @@ const BAD_REQUEST = (message: string) => new AuthorizationPageError(400, 'Invali
 @Injectable()
 export class LogoutService {
   constructor(
-    private readonly keys: SigningKeyService,
+    private readonly hints: IdTokenHints,
     private readonly clients: IssuerClientRepository,
     private readonly sessions: SessionService,
     private readonly tokens: TokenRepository,
@@ -81,16 +80,9 @@ export class LogoutService {
     });
   }
 
-  private async verifyHint(issuer: Issuer, token: string): Promise<{ audience: string; subject: string }> {
-    const keys = { keys: (await this.keys.liveKeys(issuer.tenant.id)).map((key) => key.publicJwk as JWK) };
-    try {
-      // Expired hints are fine (OIDC RP-Initiated Logout §2): only who signed it and for whom matter.
-      const { payload } = await jwtVerify(token, createLocalJWKSet(keys), { issuer: issuer.url, currentDate: new Date(0), algorithms: ['RS256', 'ES256'] });
-      const audience = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-      if (!audience || !payload.sub) throw new Error('incomplete');
-      return { audience, subject: payload.sub };
-    } catch {
-      throw BAD_REQUEST('id_token_hint is not an ID token issued here.');
-    }
+  private async verifyHint(issuer: Issuer, token: string): Promise<HintedUser> {
+    const hint = await this.hints.read(issuer, token);
+    if (!hint) throw BAD_REQUEST('id_token_hint is not an ID token issued here.');
+    return hint;
   }
 }
