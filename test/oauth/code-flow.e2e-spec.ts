@@ -277,6 +277,17 @@ describe('authorization code flow with a certified relying party (openid-client)
       expect(await eventsAbout('token.reuse_detected', await familyOf(tokens.refresh_token!))).toEqual([]);
     });
 
+    it('signs for a refresh token granted openid after its client lost openid, loading the key then', async () => {
+      const changing = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT] });
+      const changingConfig = await configFor(changing);
+      const flow = await runCodeFlow(changingConfig, new UserAgent(), { email: user.email, password: PASSWORD }, { redirectUri: REDIRECT });
+      const tokens = await client.authorizationCodeGrant(changingConfig, flow.callback, { pkceCodeVerifier: flow.verifier, expectedNonce: flow.nonce, expectedState: flow.state, idTokenExpected: true });
+      await planes.orm.em.fork().execute(`update oauth_clients set scopes = '["profile", "email", "offline_access"]'::jsonb where id = ?`, [changing.clientId]);
+      const refreshed = await client.refreshTokenGrant(changingConfig, tokens.refresh_token!);
+      expect(refreshed.scope).toContain('openid');
+      expect(refreshed.claims()!.sub).toBe(user.id);
+    });
+
     it('still serves a client that may not be granted openid, which never needs a key', async () => {
       const oauthOnly = await seedClient(planes, tenant.id, { redirectUris: [REDIRECT], scopes: ['profile', 'offline_access'] });
       const oauthConfig = await configFor(oauthOnly);

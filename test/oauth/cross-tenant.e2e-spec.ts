@@ -321,6 +321,18 @@ describe('cross-tenant isolation on the auth plane (SPEC §4, §9)', () => {
       expect(await stillSignedInAtAlpha(agent)).toBe(true);
     });
 
+    it("authorize at B refuses A's id_token_hint with invalid_request at B's redirect URI, with or without prompt=none", async () => {
+      const { idToken } = await signedInAtAlpha();
+      for (const prompt of [undefined, 'none']) {
+        const answer = await httpGet(authorizeUrl(bravoIssuer, bravoClient.clientId, REDIRECT, newPkcePair(), { id_token_hint: idToken, state: 'hinted', ...(prompt ? { prompt } : {}) }));
+        expect(answer.status).toBe(302);
+        const callback = new URL(answer.location!);
+        expect(`${callback.origin}${callback.pathname}`).toBe(REDIRECT);
+        expect(Object.fromEntries(callback.searchParams)).toMatchObject({ error: 'invalid_request', state: 'hinted', iss: bravoIssuer });
+        expect(callback.searchParams.has('code')).toBe(false);
+      }
+    });
+
     it("logout refuses A's id_token_hint (400, no redirect) and leaves A's session and tokens alone", async () => {
       const { agent, idToken, refreshToken } = await signedInAtAlpha();
       const alphaSessions = await sessionsOf(alpha.id);
@@ -336,6 +348,9 @@ describe('cross-tenant isolation on the auth plane (SPEC §4, §9)', () => {
         const answer = await httpGet(`${bravoIssuer}/logout?${query.toString()}`, { cookie });
         expectPageWithoutRedirect(answer, 400);
         expect(setCookieNamed(answer, SESSION_COOKIE)).toBeUndefined();
+        // The same request by POST (form-serialized) is refused too, not sent on as a GET.
+        const posted = await postForm(`${bravoIssuer}/logout`, Object.fromEntries(query), { cookie });
+        expectPageWithoutRedirect(posted, 400);
       }
       expect(await sessionsOf(alpha.id)).toEqual(alphaSessions);
       expect(await stillSignedInAtAlpha(agent)).toBe(true);
