@@ -8,7 +8,7 @@ import { sendLoginPage } from '../pages/login.page.js';
 import { PageExceptionFilter } from '../pages/page-exception.filter.js';
 import { AuthCookies } from '../session/auth-cookies.js';
 import { AuthorizationFlow, type FlowStep } from './authorization-flow.service.js';
-import { pageFormParameters } from './page-form.js';
+import { pageFormParameters } from '../http/form-body.js';
 
 /**
  * The browser-facing endpoints of an issuer: authorization (GET, and POST as OIDC Core §3.1.2.1

@@ -12,7 +12,7 @@ import { originOf } from '../pages/html.js';
 import { sendLogoutConfirmation, sendMessagePage } from '../pages/message.page.js';
 import { PageExceptionFilter } from '../pages/page-exception.filter.js';
 import { AuthCookies } from '../session/auth-cookies.js';
-import { pageFormParameters } from '../authorization/page-form.js';
+import { pageFormParameters } from '../http/form-body.js';
 
 /**
  * RP-initiated logout (`end_session_endpoint`). With a valid id_token_hint naming the signed-in

@@ -5,7 +5,7 @@ import { TokenEndpointService } from '#oauth/tokens/token-endpoint.service.js';
 import { IntrospectionService } from '#oauth/tokens/introspection.service.js';
 import { RevocationService } from '#oauth/tokens/revocation.service.js';
 import type { TokenResponse } from '#oauth/tokens/token-response.js';
-import { formParameters } from './form-request.js';
+import { formParameters } from '../http/form-body.js';
 
 /** The back-channel endpoints of an issuer: token (RFC 6749 §3.2), revocation (RFC 7009), introspection (RFC 7662). */
 @Controller('t/:slug')
